@@ -1,0 +1,64 @@
+"""The application factory: wires settings, database, call hub, routes and the web app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from earshot import __version__
+from earshot.auth.routes import router as auth_router
+from earshot.calls.hub import CallHub
+from earshot.calls.routes import router as calls_router
+from earshot.calls.ws import router as calls_ws_router
+from earshot.config import Settings, get_settings
+from earshot.db import Database, DatabaseDep
+from earshot.sessions.routes import router as sessions_router
+from earshot.web import mount_web_app
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.resolved_database_url)
+        await db.migrate()
+        hub = CallHub(db, settings)
+        await hub.start()
+        app.state.db = db
+        app.state.hub = hub
+        log.info("Earshot %s ready (database: %s)", __version__, db.engine.url.render_as_string())
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await db.close()
+
+    app = FastAPI(title="Earshot", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+
+    @app.get("/api/health", tags=["health"])
+    async def health(db: DatabaseDep) -> dict[str, str]:
+        database = "ok" if await db.ping() else "down"
+        return {"status": "ok" if database == "ok" else "degraded", "version": __version__, "database": database}
+
+    app.include_router(auth_router)
+    app.include_router(calls_router)
+    app.include_router(sessions_router)
+    app.include_router(calls_ws_router)
+    mount_web_app(app, settings.static_dir)
+    return app

@@ -1,0 +1,93 @@
+"""Password hashing, staff session tokens (JWT) and customers' per-call tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import Argon2Error, InvalidHashError
+
+from earshot.auth.models import Role, User
+from earshot.config import Settings
+from earshot.db import utcnow
+
+SESSION_COOKIE = "earshot_session"
+"""The cookie that carries the staff JWT for browsers (REST and WebSocket alike)."""
+
+TOKEN_ALGORITHM = "HS256"
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of `password`, with its salt and parameters encoded in the string."""
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """True when `password` matches; False for a mismatch or a malformed hash, never an error."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (Argon2Error, InvalidHashError, TypeError):
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than today's defaults."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+def _signing_key(settings: Settings) -> bytes:
+    # Derived rather than used raw: a fixed 32-byte key whatever the length of the configured
+    # secret, and separate from any other use of that secret.
+    secret = settings.resolved_secret_key().encode()
+    return hashlib.sha256(b"earshot/session-token/v1:" + secret).digest()
+
+
+def issue_token(user: User, settings: Settings) -> tuple[str, datetime]:
+    """A signed session token for `user` and the moment it expires."""
+    issued = utcnow().replace(microsecond=0)
+    expires = issued + timedelta(minutes=settings.token_ttl_minutes)
+    claims = {
+        "sub": str(user.id),
+        "role": Role(user.role).value,
+        "iat": issued,
+        "exp": expires,
+    }
+    return jwt.encode(claims, _signing_key(settings), algorithm=TOKEN_ALGORITHM), expires
+
+
+def decode_token(token: str, settings: Settings) -> int | None:
+    """The user id a valid token was issued to; None when forged, malformed or expired."""
+    try:
+        claims = jwt.decode(
+            token,
+            _signing_key(settings),
+            algorithms=[TOKEN_ALGORITHM],
+            options={"require": ["sub", "iat", "exp"]},
+        )
+        return int(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+
+
+def new_call_token() -> str:
+    """A fresh bearer secret that lets one customer join one call."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_call_token(token: str) -> str:
+    """What we store for a call token: its SHA-256, so a database leak reveals no live token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def call_token_matches(token: str, token_hash: str) -> bool:
+    """Constant-time check of a presented call token against the stored hash."""
+    return hmac.compare_digest(hash_call_token(token), token_hash)

@@ -1,0 +1,27 @@
+"""The bus Protocol: publish a text message on a channel, subscribe to a channel's messages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+
+class SubscriberOverflow(Exception):
+    """A subscriber fell too far behind; it should reconnect and resume from the event log."""
+
+
+class Subscription(Protocol):
+    def __aiter__(self) -> AsyncIterator[str]: ...
+
+
+class Bus(Protocol):
+    """Fan-out of messages between connections (and, with a shared backend, between instances)."""
+
+    async def connect(self) -> None: ...
+
+    async def disconnect(self) -> None: ...
+
+    async def publish(self, channel: str, message: str) -> None: ...
+
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]: ...

@@ -1,0 +1,331 @@
+"""Every JSON message on Earshot's WebSockets, as pydantic models discriminated on `type`.
+
+Client messages are what a customer, agent or supervisor sends; server messages are what
+they receive. Messages that come from the call event log (`LoggedEvent` subclasses) carry
+the event's `seq` and timing, so a client can de-duplicate and resume after a reconnect.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from earshot.calls.models import CallStatus, Disposition
+
+
+class Speaker(StrEnum):
+    customer = "customer"
+    agent = "agent"
+
+
+class ErrorCode(StrEnum):
+    """Stable codes for the `error` message; clients may switch on them."""
+
+    malformed = "malformed"  # not JSON, or not an object
+    unknown_type = "unknown_type"  # `type` missing or not a known message
+    invalid = "invalid"  # known type, but fields fail validation
+    too_large = "too_large"  # frame over the size limit
+    forbidden = "forbidden"  # the sender's role may not send this
+    unauthorized = "unauthorized"  # no valid login or call token
+    not_found = "not_found"  # no such call, or not this sender's call
+    conflict = "conflict"  # valid message, wrong moment (e.g. chat after the call ended)
+    rate_limited = "rate_limited"
+    internal = "internal"
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
+
+# ---------------------------------------------------------------- client -> server
+
+
+class Ping(Message):
+    type: Literal["ping"] = "ping"
+
+
+class SendChat(Message):
+    """Send a chat line in a call. `call_id` defaults to the sender's current call."""
+
+    type: Literal["chat"] = "chat"
+    call_id: str | None = None
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class EndCall(Message):
+    type: Literal["end_call"] = "end_call"
+    call_id: str | None = None
+
+
+class SetAvailability(Message):
+    """Agent only: ready to take calls, or not."""
+
+    type: Literal["set_availability"] = "set_availability"
+    available: bool
+
+
+class AcceptOffer(Message):
+    type: Literal["accept_offer"] = "accept_offer"
+    call_id: str
+
+
+class DeclineOffer(Message):
+    type: Literal["decline_offer"] = "decline_offer"
+    call_id: str
+
+
+class WrapUp(Message):
+    """Agent only, after a call ended: how it went."""
+
+    type: Literal["wrap_up"] = "wrap_up"
+    call_id: str
+    disposition: Disposition
+    notes: str = Field(default="", max_length=4000)
+
+
+class Resume(Message):
+    """After a reconnect: send me the events of this call after `last_seq`."""
+
+    type: Literal["resume"] = "resume"
+    call_id: str | None = None
+    last_seq: int = Field(default=0, ge=0)
+
+
+class Watch(Message):
+    """Supervisor only: start receiving a live call's events (history first)."""
+
+    type: Literal["watch"] = "watch"
+    call_id: str
+
+
+class Unwatch(Message):
+    type: Literal["unwatch"] = "unwatch"
+    call_id: str
+
+
+ClientMessage = Annotated[
+    Ping | SendChat | EndCall | SetAvailability | AcceptOffer | DeclineOffer | WrapUp | Resume | Watch | Unwatch,
+    Field(discriminator="type"),
+]
+client_message_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+
+
+# ---------------------------------------------------------------- server -> client
+
+
+class UserInfo(Message):
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+
+class Hello(Message):
+    """First message on every connection: who the server thinks you are."""
+
+    type: Literal["hello"] = "hello"
+    role: Literal["customer", "agent", "supervisor", "admin"]
+    user: UserInfo | None = None
+    call_id: str | None = None
+    server_version: str
+
+
+class Error(Message):
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    ref_type: str | None = Field(default=None, description="The `type` of the message that caused it, if known.")
+
+
+class Pong(Message):
+    type: Literal["pong"] = "pong"
+
+
+class QueuePosition(Message):
+    """To a waiting customer: 1 means next in line."""
+
+    type: Literal["queue_position"] = "queue_position"
+    call_id: str
+    position: int
+    queue_length: int
+
+
+class AgentStatus(StrEnum):
+    unavailable = "unavailable"
+    available = "available"
+    offered = "offered"
+    in_call = "in_call"
+    wrap_up = "wrap_up"
+
+
+class AgentState(Message):
+    """To an agent: their own state, sent on connect and after every change."""
+
+    type: Literal["agent_state"] = "agent_state"
+    status: AgentStatus
+    call_id: str | None = Field(default=None, description="The call being offered, in progress or to wrap up.")
+
+
+class CallOffer(Message):
+    """To an agent: a waiting customer; accept before `expires_at` or it moves on."""
+
+    type: Literal["call_offer"] = "call_offer"
+    call_id: str
+    customer_name: str
+    channel: str
+    waited_seconds: float
+    expires_at: datetime
+    timeout_seconds: float
+
+
+class OfferRevoked(Message):
+    type: Literal["offer_revoked"] = "offer_revoked"
+    call_id: str
+    reason: Literal["expired", "declined", "customer_left", "disconnected"]
+
+
+class LiveCall(Message):
+    call_id: str
+    status: CallStatus
+    channel: str
+    customer_name: str
+    agent_name: str | None
+    queued_at: datetime
+    answered_at: datetime | None
+
+
+class LiveCalls(Message):
+    """To supervisors: every call not yet ended, sent on connect and after every change."""
+
+    type: Literal["live_calls"] = "live_calls"
+    calls: list[LiveCall]
+
+
+class Resumed(Message):
+    """Sent after the missed events of a `resume` (or the history of a `watch`) were replayed."""
+
+    type: Literal["resumed"] = "resumed"
+    call_id: str
+    replayed: int
+    last_seq: int
+
+
+class LoggedEvent(Message):
+    """An entry of the call event log, as it goes on the wire."""
+
+    call_id: str
+    seq: int
+    at: datetime = Field(description="Wall-clock time the event was logged (UTC).")
+    offset_ms: int = Field(description="Milliseconds from the start of the call (when it was queued).")
+
+
+class CallQueued(LoggedEvent):
+    type: Literal["call_queued"] = "call_queued"
+    customer_name: str
+    channel: str
+
+
+class CallOffered(LoggedEvent):
+    type: Literal["call_offered"] = "call_offered"
+    agent_id: int
+    agent_name: str
+
+
+class OfferDeclined(LoggedEvent):
+    type: Literal["offer_declined"] = "offer_declined"
+    agent_id: int
+    reason: Literal["declined", "expired", "disconnected"]
+
+
+class CallStarted(LoggedEvent):
+    type: Literal["call_started"] = "call_started"
+    agent_id: int
+    agent_name: str
+
+
+class Chat(LoggedEvent):
+    type: Literal["chat"] = "chat"
+    speaker: Speaker
+    author: str
+    text: str
+
+
+class PartyDisconnected(LoggedEvent):
+    type: Literal["party_disconnected"] = "party_disconnected"
+    speaker: Speaker
+    grace_seconds: float
+
+
+class PartyReconnected(LoggedEvent):
+    type: Literal["party_reconnected"] = "party_reconnected"
+    speaker: Speaker
+
+
+class CallEnded(LoggedEvent):
+    type: Literal["call_ended"] = "call_ended"
+    reason: Literal["hangup", "dropped", "abandoned", "shutdown"]
+    ended_by: Literal["customer", "agent", "system"]
+
+
+class CallWrappedUp(LoggedEvent):
+    type: Literal["call_wrapped_up"] = "call_wrapped_up"
+    disposition: Disposition
+    notes: str
+
+
+CallEventMessage = Annotated[
+    CallQueued
+    | CallOffered
+    | OfferDeclined
+    | CallStarted
+    | Chat
+    | PartyDisconnected
+    | PartyReconnected
+    | CallEnded
+    | CallWrappedUp,
+    Field(discriminator="type"),
+]
+call_event_adapter: TypeAdapter[Any] = TypeAdapter(CallEventMessage)
+
+# Event types a customer may see; everything else in the log is for staff only.
+CUSTOMER_VISIBLE_EVENTS = frozenset(
+    {"call_queued", "call_started", "chat", "party_disconnected", "party_reconnected", "call_ended"}
+)
+
+ServerMessage = Annotated[
+    Hello
+    | Error
+    | Pong
+    | QueuePosition
+    | AgentState
+    | CallOffer
+    | OfferRevoked
+    | LiveCalls
+    | Resumed
+    | CallQueued
+    | CallOffered
+    | OfferDeclined
+    | CallStarted
+    | Chat
+    | PartyDisconnected
+    | PartyReconnected
+    | CallEnded
+    | CallWrappedUp,
+    Field(discriminator="type"),
+]
+server_message_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of both directions, as published in docs and used by the web app."""
+    client = client_message_adapter.json_schema(ref_template="#/$defs/{model}")
+    server = server_message_adapter.json_schema(ref_template="#/$defs/{model}")
+    defs = {**client.pop("$defs", {}), **server.pop("$defs", {})}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Earshot WebSocket protocol",
+        "$defs": {**defs, "ClientMessage": client, "ServerMessage": server},
+    }

@@ -1,0 +1,59 @@
+"""REST routes for calls: a customer starts one; staff list and inspect them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from earshot.auth.deps import AgentUser, SupervisorUser
+from earshot.auth.models import Role, User
+from earshot.calls.hub import CallHub
+from earshot.calls.models import Call, CallStatus
+from earshot.calls.schemas import CallStarted, CallSummary, StartCall
+from earshot.db import SessionDep
+
+router = APIRouter(prefix="/api/calls", tags=["calls"])
+
+
+def _summary(call: Call, agent: User | None) -> CallSummary:
+    return CallSummary.model_validate(
+        {**{c: getattr(call, c) for c in CallSummary.model_fields if hasattr(call, c)}, "call_id": call.id,
+         "agent_name": agent.display_name if agent else None}
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def start_call(body: StartCall, request: Request) -> CallStarted:
+    """Anyone may call in; the returned token is the only way to join this call."""
+    hub: CallHub = request.app.state.hub
+    call, token = await hub.create_call(body.name, body.email, body.phone, channel="web")
+    return CallStarted(call_id=call.id, token=token)
+
+
+@router.get("")
+async def list_calls(
+    _user: SupervisorUser,
+    session: SessionDep,
+    status_: Annotated[CallStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[CallSummary]:
+    """Newest first."""
+    agent = aliased(User)
+    query = select(Call, agent).outerjoin(agent, Call.agent_id == agent.id).order_by(Call.queued_at.desc()).limit(limit)
+    if status_ is not None:
+        query = query.where(Call.status == status_)
+    rows = (await session.execute(query)).all()
+    return [_summary(call, agent_user) for call, agent_user in rows]
+
+
+@router.get("/{call_id}")
+async def get_call(call_id: str, user: AgentUser, session: SessionDep) -> CallSummary:
+    """Supervisors see any call; an agent only the calls they took."""
+    call = await session.get(Call, call_id)
+    if call is None or (not Role(user.role).at_least(Role.supervisor) and call.agent_id != user.id):
+        raise HTTPException(status_code=404, detail="no such call")
+    agent = await session.get(User, call.agent_id) if call.agent_id else None
+    return _summary(call, agent)

@@ -1,0 +1,301 @@
+"""The WebSocket endpoints of customers, agents and supervisors, and the shared receive loop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+from pydantic import BaseModel, ValidationError
+
+from earshot import __version__
+from earshot.auth.deps import user_from_websocket
+from earshot.auth.models import Role, User
+from earshot.calls.connection import Connection
+from earshot.calls.hub import SUPERVISORS_CHANNEL, CallError, CallHub, agent_channel, call_channel
+from earshot.calls.protocol import (
+    CUSTOMER_VISIBLE_EVENTS,
+    AcceptOffer,
+    DeclineOffer,
+    EndCall,
+    Error,
+    ErrorCode,
+    Hello,
+    Ping,
+    Pong,
+    Resume,
+    Resumed,
+    SendChat,
+    SetAvailability,
+    Speaker,
+    Unwatch,
+    UserInfo,
+    Watch,
+    WrapUp,
+    client_message_adapter,
+)
+from earshot.config import Settings
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+RATE_WINDOW_SECONDS = 5.0
+RATE_MAX_MESSAGES = 50
+
+Handler = Callable[[Any], Awaitable[None]]
+
+
+def _customer_may_see(message: dict[str, object]) -> bool:
+    return message.get("type") in CUSTOMER_VISIBLE_EVENTS or message.get("type") == "queue_position"
+
+
+async def _refuse(websocket: WebSocket, close_code: int, error_code: ErrorCode, text: str) -> None:
+    """Accept, explain and close: a browser cannot read the reason of a refused handshake."""
+    await websocket.accept()
+    await websocket.send_text(Error(code=error_code, message=text).model_dump_json())
+    await websocket.close(code=close_code, reason=text[:120])
+
+
+def _origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
+    """Cookie-authenticated sockets only from our own pages (cross-site WebSocket hijacking)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:  # not a browser: API clients authenticate with a bearer token
+        return True
+    if origin in settings.cors_origins:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+def _user_info(user: User) -> UserInfo:
+    return UserInfo(id=user.id, username=user.username, display_name=user.display_name, role=user.role)
+
+
+async def _staff(websocket: WebSocket, minimum: Role) -> User | None:
+    settings: Settings = websocket.app.state.settings
+    if not _origin_allowed(websocket, settings):
+        await _refuse(websocket, CLOSE_FORBIDDEN, ErrorCode.forbidden, "cross-origin connection refused")
+        return None
+    user = await user_from_websocket(websocket, websocket.app.state.db, settings)
+    if user is None:
+        await _refuse(websocket, CLOSE_UNAUTHORIZED, ErrorCode.unauthorized, "log in first")
+        return None
+    if not Role(user.role).at_least(minimum):
+        await _refuse(websocket, CLOSE_FORBIDDEN, ErrorCode.forbidden, f"requires the {minimum.value} role")
+        return None
+    return user
+
+
+async def _serve(websocket: WebSocket, connection: Connection, handlers: dict[str, Handler]) -> None:
+    """Read client messages until the socket closes; bad input gets an `error`, never a crash."""
+    settings: Settings = websocket.app.state.settings
+    recent: deque[float] = deque()
+    handlers = {"ping": lambda _m: _pong(connection), **handlers}
+    while True:
+        frame = await websocket.receive()
+        if frame["type"] == "websocket.disconnect":
+            return
+        now = time.monotonic()
+        recent.append(now)
+        while recent and recent[0] < now - RATE_WINDOW_SECONDS:
+            recent.popleft()
+        if len(recent) > RATE_MAX_MESSAGES:
+            connection.send(Error(code=ErrorCode.rate_limited, message="too many messages; slow down"))
+            continue
+        text = frame.get("text")
+        if text is None:
+            connection.send(Error(code=ErrorCode.invalid, message="binary frames are not accepted on this connection"))
+            continue
+        error = await _dispatch(text, settings, handlers)
+        if error is not None:
+            connection.send(error)
+
+
+async def _dispatch(text: str, settings: Settings, handlers: dict[str, Handler]) -> Error | None:
+    if len(text.encode()) > settings.max_message_bytes:
+        return Error(code=ErrorCode.too_large, message=f"message over {settings.max_message_bytes} bytes")
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return Error(code=ErrorCode.malformed, message="message is not valid JSON")
+    if not isinstance(raw, dict):
+        return Error(code=ErrorCode.malformed, message="message must be a JSON object")
+    kind = raw.get("type")
+    if not isinstance(kind, str) or kind not in _CLIENT_TYPES:
+        return Error(code=ErrorCode.unknown_type, message=f"unknown message type {kind!r}")
+    try:
+        message = client_message_adapter.validate_python(raw)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors())
+        return Error(code=ErrorCode.invalid, message=detail or "invalid message", ref_type=kind)
+    handler = handlers.get(kind)
+    if handler is None:
+        return Error(code=ErrorCode.forbidden, message=f"you may not send {kind!r}", ref_type=kind)
+    try:
+        await handler(message)
+    except CallError as exc:
+        return Error(code=exc.code, message=exc.message, ref_type=kind)
+    except Exception:
+        log.exception("handling %s failed", kind)
+        return Error(code=ErrorCode.internal, message="internal error; the team has been notified", ref_type=kind)
+    return None
+
+
+_CLIENT_TYPES = frozenset(client_message_adapter.json_schema()["discriminator"]["mapping"])
+
+
+async def _pong(connection: Connection) -> None:
+    connection.send(Pong())
+
+
+async def _replay(connection: Connection, hub: CallHub, call_id: str, keep: Callable[[dict[str, object]], bool]) -> None:
+    """Send what this client has not seen of a call, then keep it following the call live."""
+    after = connection.last_seq(call_id)
+
+    async def history() -> list[BaseModel]:
+        return list(await hub.events(call_id, after))
+
+    await connection.follow(call_channel(call_id), keep, replay=history)
+    last = connection.last_seq(call_id)
+    connection.send(Resumed(call_id=call_id, replayed=last - after, last_seq=last))
+
+
+def _everything(_message: dict[str, object]) -> bool:
+    return True
+
+
+@router.websocket("/ws/call/{call_id}")
+async def customer_socket(websocket: WebSocket, call_id: str, token: str = "", last_seq: int = 0) -> None:
+    """The caller's side of one call; the per-call token is the only credential."""
+    hub: CallHub = websocket.app.state.hub
+    call = await hub.authorize_customer(call_id, token)
+    if call is None:
+        await _refuse(websocket, CLOSE_UNAUTHORIZED, ErrorCode.unauthorized, "unknown call or wrong call token")
+        return
+    await websocket.accept()
+    connection = Connection(websocket, hub.bus)
+    connection.start()
+    connection.send(Hello(role="customer", call_id=call_id, server_version=__version__))
+    connection.rewind(call_id, last_seq)
+    await _replay(connection, hub, call_id, _customer_may_see)
+    await hub.customer_joined(call_id, connection)
+
+    async def chat(message: SendChat) -> None:
+        await hub.send_chat(call_id, Speaker.customer, call.customer_name, message.text)
+
+    async def end(_message: EndCall) -> None:
+        await hub.end_call(call_id, Speaker.customer)
+
+    async def resume(message: Resume) -> None:
+        connection.rewind(call_id, message.last_seq)
+        await _replay(connection, hub, call_id, _customer_may_see)
+
+    try:
+        await _serve(websocket, connection, {"chat": chat, "end_call": end, "resume": resume})
+    finally:
+        await hub.customer_left(call_id, connection)
+        await connection.close()
+
+
+@router.websocket("/ws/agent")
+async def agent_socket(websocket: WebSocket, last_seq: int = 0) -> None:
+    """An agent's console: availability, offers, and their current call."""
+    user = await _staff(websocket, Role.agent)
+    if user is None:
+        return
+    hub: CallHub = websocket.app.state.hub
+    await websocket.accept()
+    connection = Connection(websocket, hub.bus)
+    connection.start()
+    connection.send(Hello(role=user.role, user=_user_info(user), server_version=__version__))
+    await connection.follow(agent_channel(user.id))
+    await hub.agent_joined(user, connection)
+    if (current := hub.current_call_of_agent(user.id)) is not None:
+        connection.rewind(current, last_seq)
+        await _replay(connection, hub, current, _everything)
+
+    def own_call(call_id: str | None) -> str:
+        current = hub.current_call_of_agent(user.id)
+        if current is None or (call_id is not None and call_id != current):
+            raise CallError(ErrorCode.not_found, "that is not your current call")
+        return current
+
+    async def availability(message: SetAvailability) -> None:
+        await hub.set_availability(user, message.available)
+
+    async def accept(message: AcceptOffer) -> None:
+        await hub.accept_offer(user, message.call_id)
+        # The previous call's channel stays followed until now so its wrap-up echo arrives.
+        for channel in connection.channels():
+            if channel.startswith("call:"):
+                connection.unfollow(channel)
+        await _replay(connection, hub, message.call_id, _everything)
+
+    async def decline(message: DeclineOffer) -> None:
+        await hub.decline_offer(user, message.call_id)
+
+    async def chat(message: SendChat) -> None:
+        await hub.send_chat(own_call(message.call_id), Speaker.agent, user.display_name, message.text)
+
+    async def end(message: EndCall) -> None:
+        await hub.end_call(own_call(message.call_id), Speaker.agent)
+
+    async def wrap_up(message: WrapUp) -> None:
+        await hub.wrap_up(user, message.call_id, message.disposition, message.notes)
+
+    async def resume(message: Resume) -> None:
+        call_id = own_call(message.call_id)
+        connection.rewind(call_id, message.last_seq)
+        await _replay(connection, hub, call_id, _everything)
+
+    handlers: dict[str, Handler] = {
+        "set_availability": availability,
+        "accept_offer": accept,
+        "decline_offer": decline,
+        "chat": chat,
+        "end_call": end,
+        "wrap_up": wrap_up,
+        "resume": resume,
+    }
+    try:
+        await _serve(websocket, connection, handlers)
+    finally:
+        await hub.agent_left(user, connection)
+        await connection.close()
+
+
+@router.websocket("/ws/supervisor")
+async def supervisor_socket(websocket: WebSocket) -> None:
+    """Every live call at a glance, and any call's events on request; read-only."""
+    user = await _staff(websocket, Role.supervisor)
+    if user is None:
+        return
+    hub: CallHub = websocket.app.state.hub
+    await websocket.accept()
+    connection = Connection(websocket, hub.bus)
+    connection.start()
+    connection.send(Hello(role=user.role, user=_user_info(user), server_version=__version__))
+    await connection.follow(SUPERVISORS_CHANNEL)
+    connection.send(hub.live_calls())
+
+    async def watch(message: Watch) -> None:
+        if not await hub.call_exists(message.call_id):
+            raise CallError(ErrorCode.not_found, f"no call {message.call_id}")
+        connection.rewind(message.call_id, 0)
+        await _replay(connection, hub, message.call_id, _everything)
+
+    async def unwatch(message: Unwatch) -> None:
+        connection.unfollow(call_channel(message.call_id))
+
+    try:
+        await _serve(websocket, connection, {"watch": watch, "unwatch": unwatch})
+    finally:
+        await connection.close()

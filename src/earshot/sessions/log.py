@@ -1,0 +1,59 @@
+"""Appending to and reading the call event log, and turning entries into wire messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from earshot.calls.models import Call
+from earshot.calls.protocol import LoggedEvent, call_event_adapter
+from earshot.db import utcnow
+from earshot.sessions.models import CallEvent
+
+
+async def append_event(
+    session: AsyncSession, call: Call, event_type: str, payload: dict[str, Any], at: datetime | None = None
+) -> CallEvent:
+    """Append one event with the call's next seq; the caller commits.
+
+    The seq comes from an atomic increment of `calls.last_seq`, so two writers (even on two
+    instances) can never hand out the same number.
+    """
+    at = at or utcnow()
+    seq = (
+        await session.execute(
+            update(Call).where(Call.id == call.id).values(last_seq=Call.last_seq + 1).returning(Call.last_seq)
+        )
+    ).scalar_one()
+    call.last_seq = seq
+    offset_ms = max(0, int((at - call.queued_at).total_seconds() * 1000))
+    event = CallEvent(call_id=call.id, seq=seq, type=event_type, payload=payload, created_at=at, offset_ms=offset_ms)
+    # Validate before storing: the log must only ever hold messages the protocol can carry.
+    to_message(event)
+    session.add(event)
+    return event
+
+
+async def read_events(session: AsyncSession, call_id: str, after_seq: int = 0) -> Sequence[CallEvent]:
+    result = await session.execute(
+        select(CallEvent).where(CallEvent.call_id == call_id, CallEvent.seq > after_seq).order_by(CallEvent.seq)
+    )
+    return result.scalars().all()
+
+
+def to_message(event: CallEvent) -> LoggedEvent:
+    message: LoggedEvent = call_event_adapter.validate_python(
+        {
+            **event.payload,
+            "type": event.type,
+            "call_id": event.call_id,
+            "seq": event.seq,
+            "at": event.created_at,
+            "offset_ms": event.offset_ms,
+        }
+    )
+    return message

@@ -1,0 +1,119 @@
+"""Test-side clients of a running Earshot server: HTTP, login, and typed WebSocket peers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+from earshot.config import Settings
+
+DEMO_PASSWORDS = {
+    "admin": "admin-demo-pass",
+    "supervisor": "supervisor-demo-pass",
+    "agent1": "agent1-demo-pass",
+    "agent2": "agent2-demo-pass",
+    "agent3": "agent3-demo-pass",
+}
+
+
+class WsClient:
+    """A test-side WebSocket peer that reads typed JSON messages."""
+
+    def __init__(self, conn: ClientConnection) -> None:
+        self.conn = conn
+        self.seen: list[dict[str, Any]] = []
+
+    async def send(self, message: dict[str, Any] | str) -> None:
+        await self.conn.send(message if isinstance(message, str) else json.dumps(message))
+
+    async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.conn.recv(), timeout)
+        message: dict[str, Any] = json.loads(raw)
+        self.seen.append(message)
+        return message
+
+    async def expect(self, type_: str, timeout: float = 5.0, **fields: Any) -> dict[str, Any]:
+        """The next message of this type (and these field values), skipping others."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no {type_} {fields} within {timeout}s; got {self.seen[-8:]}")
+            try:
+                message = await self.recv(remaining)
+            except TimeoutError:
+                raise AssertionError(f"no {type_} {fields} within {timeout}s; got {self.seen[-8:]}") from None
+            if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
+                return message
+
+    async def nothing_of(self, type_: str, within: float = 0.5, **fields: Any) -> None:
+        """Assert no message of this type (and these field values) arrives within the time given."""
+        try:
+            await self.expect(type_, timeout=within, **fields)
+        except (AssertionError, TimeoutError):
+            return
+        raise AssertionError(f"unexpected {type_}")
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    settings: Settings
+    database_url: str
+    clients: list[WsClient] = field(default_factory=list)
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://")
+
+    def http(self, token: str | None = None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=10)
+
+    async def login(self, username: str, password: str | None = None) -> str:
+        async with self.http() as client:
+            response = await client.post(
+                "/api/auth/login", json={"username": username, "password": password or DEMO_PASSWORDS[username]}
+            )
+        response.raise_for_status()
+        return str(response.json()["token"])
+
+    async def ws(self, path: str, token: str | None = None, headers: dict[str, str] | None = None) -> WsClient:
+        all_headers = dict(headers or {})
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        conn = await connect(self.ws_url + path, additional_headers=all_headers, max_size=2**22)
+        client = WsClient(conn)
+        self.clients.append(client)
+        return client
+
+    async def start_call(self, name: str = "Pat Caller", **extra: str) -> tuple[str, str]:
+        async with self.http() as client:
+            response = await client.post("/api/calls", json={"name": name, **extra})
+        response.raise_for_status()
+        body = response.json()
+        return body["call_id"], body["token"]
+
+    async def customer(self, name: str = "Pat Caller") -> tuple[str, str, WsClient]:
+        call_id, token = await self.start_call(name)
+        client = await self.ws(f"/ws/call/{call_id}?token={token}")
+        await client.expect("hello")
+        return call_id, token, client
+
+    async def agent(self, username: str = "agent1", available: bool = True) -> WsClient:
+        client = await self.ws("/ws/agent", token=await self.login(username))
+        await client.expect("hello")
+        await client.expect("agent_state")
+        if available:
+            await client.send({"type": "set_availability", "available": True})
+            await client.expect("agent_state", status="available")
+        return client
