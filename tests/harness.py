@@ -60,6 +60,17 @@ class WsClient:
             return
         raise AssertionError(f"unexpected {type_}")
 
+    async def expect_closed(self, code: int, timeout: float = 5.0) -> None:
+        """The server closes this connection with the given close code."""
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            while True:
+                await self.recv(timeout)
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == code, closed
+            return
+
     async def close(self) -> None:
         await self.conn.close()
 

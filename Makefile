@@ -1,0 +1,50 @@
+# Earshot: `make run` sets up and serves the demo; `make test` sets up and runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STATIC := src/earshot/static/index.html
+
+.PHONY: run test setup system-deps build protocol test-python test-web test-e2e lint clean
+
+run: setup build
+	$(BIN)/earshot serve --demo
+
+test: system-deps setup build
+	scripts/with-postgres.sh $(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-web test-e2e
+
+setup: $(VENV)/.installed web/node_modules/.installed
+
+system-deps:
+	scripts/install-system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+build: $(VENV)/.installed web/node_modules/.installed
+	cd web && npm run build
+
+# Regenerate the protocol's JSON Schema and TypeScript types after changing calls/protocol.py.
+protocol: $(VENV)/.installed
+	$(BIN)/earshot schema > docs/protocol.schema.json
+	cp docs/protocol.schema.json web/src/lib/protocol.schema.json
+	cd web && npm run gen:protocol
+
+test-python:
+	$(BIN)/pytest -q
+
+test-web:
+	cd web && npm run typecheck && npm test
+
+test-e2e:
+	cd web && npm run e2e
+
+clean:
+	rm -rf $(VENV) web/node_modules src/earshot/static data
