@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         default=None, description="Built web app; defaults to the copy bundled in the package."
     )
 
+    _secret: str | None = PrivateAttr(default=None)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -50,6 +52,8 @@ class Settings(BaseSettings):
         """The configured key, or one generated once and kept beside the database."""
         if self.secret_key:
             return self.secret_key
+        if self._secret is not None:
+            return self._secret
         key_file = self.data_dir / "secret.key"
         if not key_file.exists():
             import secrets
@@ -57,7 +61,8 @@ class Settings(BaseSettings):
             self.data_dir.mkdir(parents=True, exist_ok=True)
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
-        return key_file.read_text().strip()
+        self._secret = key_file.read_text().strip()
+        return self._secret
 
 
 @lru_cache
