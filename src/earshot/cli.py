@@ -64,6 +64,46 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
 
 
+@cli.command()
+def transcribe(
+    files: Annotated[list[str], typer.Argument(help="Audio files (WAV, MP3, WebM, ...), any rate.")],
+    json_lines: Annotated[bool, typer.Option("--json", help="One JSON object per file, with segments.")] = False,
+) -> None:
+    """Transcribe audio files with the configured STT engine [EARSHOT_STT_*]: one line per file."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from earshot.transcription import SttError, create_engine
+    from earshot.transcription.offline import FileTranscript, transcribe_files
+
+    try:
+        engine = create_engine(get_settings())
+    except SttError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    # The bar lives on stderr and must not capture stdout, which carries only the transcripts.
+    with Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False) as progress:
+        task = progress.add_task("transcribing", total=len(files))
+
+        def advance(result: FileTranscript) -> None:
+            progress.update(task, advance=1, description=result.path.name)
+
+        results = transcribe_files(files, engine, advance)
+    for result in results:
+        if result.transcription is None:
+            typer.echo(f"error: {result.path}: {result.error}", err=True)
+        elif json_lines:
+            transcription = result.transcription
+            segments = [{"start": s.start, "end": s.end, "text": s.text} for s in transcription.segments]
+            record = {"file": str(result.path), "text": transcription.text, "segments": segments}
+            typer.echo(json.dumps({**record, "duration": round(transcription.duration, 3)}, ensure_ascii=False))
+        else:
+            typer.echo(result.transcription.text)
+    if any(result.error for result in results):
+        raise typer.Exit(1)
+
+
 @users_cli.command("create")
 def users_create(
     username: str,

@@ -1,0 +1,137 @@
+"""Hallucination suppression: remove text Whisper invents from silence, noise or its own loops.
+
+The rules, applied by `clean` in this order:
+
+1. **Doubtful segments.** A segment is dropped when the decoder itself says it is probably not
+   speech (`no_speech_prob > 0.6` and `avg_logprob < -1.0`, Whisper's own skip rule), or when
+   its text compresses too well to be speech (`compression_ratio > 2.4`, a repetition loop).
+2. **Non-speech tags.** `[Music]`, `[BLANK_AUDIO]`, `(applause)`, `*laughs*` and music notes
+   are stripped from the text. Parentheses are only stripped around short tags (up to four
+   words), so a real aside survives.
+3. **Loops.** A phrase of two or more words said three or more times in a row becomes one;
+   a single word needs four in a row ("no, no, no" is a real answer, "you you you you" is
+   not). The same goes for identical consecutive segments.
+4. **Stock phrases.** A segment that is *only* a phrase Whisper learnt from video subtitles
+   ("Thanks for watching", "Please subscribe", "Subtitles by ...", "you", "...") is dropped:
+   nobody says these as a whole utterance on a support call. Short replies a caller does
+   say ("Thank you.", "Thanks.", "Okay.", "Bye.") are dropped only when the whole utterance
+   is that reply *and* the decoder doubted it (`no_speech_prob > 0.6` or
+   `avg_logprob < -1.0`); a confident "Thank you." stays, and so does any of these phrases
+   inside a longer utterance.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from itertools import groupby
+
+from earshot.transcription.engine import Segment, Transcription, join_segments
+
+NO_SPEECH_PROB = 0.6
+LOW_LOGPROB = -1.0
+MAX_COMPRESSION_RATIO = 2.4
+MAX_TAG_WORDS = 4
+MAX_LOOP_PHRASE_WORDS = 12
+
+# Whole-segment matches on normalised text (lowercase, punctuation removed).
+_STOCK_PHRASES = re.compile(
+    r"""
+    (?:
+        you
+      | (?:thank\ you|thanks)(?:\ (?:so|very)\ much)?(?:\ (?:all|everyone|guys))?\ for\ watching
+        (?:\ and\ see\ you\ (?:next\ time|in\ the\ next\ (?:one|video)))?
+      | (?:please\ |don't\ forget\ to\ |dont\ forget\ to\ )?(?:like\ and\ )?subscribe
+        (?:\ to\ (?:my|our|the)\ channel)?
+      | (?:subtitles|subtitled|captions|captioned|captioning|transcription|transcribed|translated|translation)
+        \ (?:by|from)\ .*
+      | .*amara\ ?org.*
+      | see\ you\ (?:in\ the\ )?next\ (?:time|video|one)
+      | (?:music|applause|laughter|silence|blank\ audio|noise|inaudible)
+    )
+    """,
+    re.VERBOSE,
+)
+_SHORT_REPLIES = frozenset(
+    {"thank you", "thanks", "thank you very much", "thank you so much", "okay", "ok", "bye", "bye bye", "so", "oh"}
+)
+
+_BRACKET_TAG = re.compile(r"\[[^\]]*\]|<[^>]*>|\*[^*]{1,40}\*|[♪♫♬]+")
+_PAREN_TAG = re.compile(r"\(([^()]*)\)")
+_WORD_CHARS = re.compile(r"[^\w']+")
+
+
+def clean(transcription: Transcription) -> Transcription:
+    """`transcription` with hallucinated segments, tags and loops removed (see module doc)."""
+    segments = [s for s in transcription.segments if not _doubtful(s)]
+    segments = [replace(s, text=collapse_repeats(strip_tags(s.text))) for s in segments]
+    segments = [s for s in segments if _key(s.text) and not _STOCK_PHRASES.fullmatch(_key(s.text))]
+    segments = _collapse_repeated_segments(segments)
+    if len(segments) == 1 and _is_doubtful_short_reply(segments[0]):
+        segments = []
+    return replace(transcription, text=join_segments(segments), segments=tuple(segments))
+
+
+def strip_tags(text: str) -> str:
+    """`text` without bracketed non-speech tags such as `[Music]` or `(applause)`."""
+    text = _BRACKET_TAG.sub(" ", text)
+    text = _PAREN_TAG.sub(lambda m: " " if len(m.group(1).split()) <= MAX_TAG_WORDS else m.group(0), text)
+    text = re.sub(r"\s+([,.!?;:])", r"\1", text)
+    return " ".join(text.split())
+
+
+def collapse_repeats(text: str) -> str:
+    """`text` with a phrase looped three or more times in a row (a word: four) said once."""
+    words = text.split()
+    keys = [_key(w) for w in words]
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        step = _loop_at(keys, i)
+        if step:
+            n, repeats = step
+            kept.extend(words[i + (repeats - 1) * n : i + repeats * n])  # the last copy keeps the end punctuation
+            i += n * repeats
+        else:
+            kept.append(words[i])
+            i += 1
+    return " ".join(kept)
+
+
+def _loop_at(keys: list[str], i: int) -> tuple[int, int] | None:
+    """(phrase length, repeats) of the shortest loop starting at word `i`, if any."""
+    for n in range(1, MAX_LOOP_PHRASE_WORDS + 1):
+        phrase = keys[i : i + n]
+        if len(phrase) < n or not any(phrase):
+            return None
+        repeats = 1
+        while keys[i + repeats * n : i + (repeats + 1) * n] == phrase:
+            repeats += 1
+        if repeats >= (4 if n == 1 else 3):
+            return n, repeats
+    return None
+
+
+def _collapse_repeated_segments(segments: list[Segment]) -> list[Segment]:
+    """Three or more identical segments in a row are a loop: keep the first."""
+    kept: list[Segment] = []
+    for _, group in groupby(segments, key=lambda s: _key(s.text)):
+        run = list(group)
+        kept.extend(run[:1] if len(run) >= 3 else run)
+    return kept
+
+
+def _doubtful(segment: Segment) -> bool:
+    no_speech = segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < LOW_LOGPROB
+    return no_speech or segment.compression_ratio > MAX_COMPRESSION_RATIO
+
+
+def _is_doubtful_short_reply(segment: Segment) -> bool:
+    unsure = segment.no_speech_prob > NO_SPEECH_PROB or segment.avg_logprob < LOW_LOGPROB
+    return unsure and _key(segment.text) in _SHORT_REPLIES
+
+
+def _key(text: str) -> str:
+    """Lowercase words without punctuation: what two spellings of one phrase share."""
+    words = _WORD_CHARS.sub(" ", text.lower().replace("_", " ").replace("\u2019", "'")).split()
+    return " ".join(w for word in words if (w := word.strip("'")))
