@@ -19,6 +19,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/calls"): "supervisor",
     ("GET", "/api/calls/{call_id}"): "agent",
     ("GET", "/api/calls/{call_id}/events"): "supervisor",
+    ("GET", "/api/transcription/status"): "supervisor",
 }
 ROLE_ORDER = ["agent", "supervisor", "admin"]
 USER_OF_ROLE = {"agent": "agent1", "supervisor": "supervisor", "admin": "admin"}

@@ -13,10 +13,13 @@ from earshot import __version__
 from earshot.auth.routes import router as auth_router
 from earshot.calls.hub import CallHub
 from earshot.calls.routes import router as calls_router
+from earshot.calls.telephony import router as telephony_router
 from earshot.calls.ws import router as calls_ws_router
 from earshot.config import Settings, get_settings
 from earshot.db import Database, DatabaseDep
 from earshot.sessions.routes import router as sessions_router
+from earshot.transcription.routes import router as transcription_router
+from earshot.transcription.service import TranscriptionService
 from earshot.web import mount_web_app
 
 log = logging.getLogger(__name__)
@@ -31,13 +34,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await db.migrate()
         hub = CallHub(db, settings)
         await hub.start()
+        transcription = TranscriptionService(settings)
+        await transcription.start()
         app.state.db = db
         app.state.hub = hub
+        app.state.transcription = transcription
         log.info("Earshot %s ready (database: %s)", __version__, db.engine.url.render_as_string())
         try:
             yield
         finally:
             await hub.stop()
+            await transcription.stop()
             await db.close()
 
     app = FastAPI(title="Earshot", version=__version__, lifespan=lifespan)
@@ -60,5 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calls_router)
     app.include_router(sessions_router)
     app.include_router(calls_ws_router)
+    app.include_router(telephony_router)
+    app.include_router(transcription_router)
     mount_web_app(app, settings.static_dir)
     return app

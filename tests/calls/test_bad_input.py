@@ -46,12 +46,12 @@ async def test_oversized_frame_is_refused_and_connection_survives(server: Runnin
     await customer.expect("pong")
 
 
-async def test_binary_frame_on_chat_connection_is_refused(server: RunningServer) -> None:
-    _call_id, _token, customer = await server.customer()
-    await customer.conn.send(b"\x00\x01" * 100)
-    assert (await customer.expect("error"))["code"] == "invalid"
-    await customer.send({"type": "ping"})
-    await customer.expect("pong")
+async def test_binary_frame_on_a_connection_without_audio_is_refused(server: RunningServer) -> None:
+    supervisor = await server.ws("/ws/supervisor", token=await server.login("supervisor"))
+    await supervisor.conn.send(b"\x00\x01" * 100)
+    assert (await supervisor.expect("error"))["code"] == "invalid"
+    await supervisor.send({"type": "ping"})
+    await supervisor.expect("pong")
 
 
 async def test_chat_before_an_agent_answers_is_a_conflict(server: RunningServer) -> None:

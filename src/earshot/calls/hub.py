@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,12 +35,14 @@ from earshot.calls.protocol import (
     OfferRevoked,
     QueuePosition,
     Speaker,
+    Transcript,
 )
 from earshot.calls.queue import AgentSeat, CallQueue, WaitingCall, next_match
 from earshot.config import Settings
 from earshot.db import Database, utcnow
 from earshot.sessions.log import append_event, read_events, to_message
 from earshot.sessions.models import CallEvent
+from earshot.transcription.events import TranscriptUpdate
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,10 @@ class CallHub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self._dirty: set[int] = set()  # agents whose state changed and who have not been told yet
+        # Later pipeline stages (agent assist) see every logged event after it is published.
+        self.observers: list[Callable[[LoggedEvent], None]] = []
+        # Applied to everything said before it is logged or shown (PII redaction).
+        self.redact: Callable[[str], str] = lambda text: text
 
     # ------------------------------------------------------------------ lifecycle of the hub
 
@@ -125,7 +132,18 @@ class CallHub:
             yield tx
             await session.commit()
         for event in tx.events:
-            await self.bus.publish(call_channel(event.call_id), to_message(event).model_dump_json())
+            message = to_message(event)
+            await self.bus.publish(call_channel(event.call_id), message.model_dump_json())
+            for observer in self.observers:
+                try:
+                    observer(message)
+                except Exception:  # a failing observer must not break the call
+                    log.exception("call event observer failed")
+
+    async def log_event(self, call_id: str, event_type: str, **payload: Any) -> None:
+        """Append an event to a call's log and publish it (for later pipeline stages)."""
+        async with self._transaction() as tx:
+            await tx.log(await tx.call(call_id), event_type, **payload)
 
     # ------------------------------------------------------------------ customers
 
@@ -377,7 +395,7 @@ class CallHub:
             call = await tx.call(call_id)
             if call.status != CallStatus.active:
                 raise CallError(ErrorCode.conflict, "chat is possible only while the call is in progress")
-            await tx.log(call, "chat", speaker=speaker, author=author, text=text)
+            await tx.log(call, "chat", speaker=speaker, author=author, text=self.redact(text))
 
     async def end_call(self, call_id: str, ended_by: Speaker) -> None:
         async with self._lock:
@@ -416,7 +434,37 @@ class CallHub:
         call.status, call.ended_at, call.end_reason, call.ended_by = CallStatus.ended, utcnow(), reason, ended_by
         await tx.log(call, "call_ended", reason=reason, ended_by=ended_by)
 
+    async def publish_transcript(self, call_id: str, speaker: Speaker, update: TranscriptUpdate) -> None:
+        """Partials go straight to listeners; finals are logged first, like every event."""
+        update = replace(update, text=self.redact(update.text), stable_text=self.redact(update.stable_text))
+        if not update.final:
+            now = utcnow()
+            queued_at = self.live[call_id].queued_at if call_id in self.live else now
+            partial = Transcript(
+                call_id=call_id,
+                seq=None,
+                at=now,
+                offset_ms=max(0, int((now - queued_at).total_seconds() * 1000)),
+                speaker=speaker,
+                **asdict(update),
+            )
+            await self._publish(call_channel(call_id), partial)
+            return
+        async with self._transaction() as tx:
+            call = await tx.call(call_id)
+            await tx.log(call, "transcript", speaker=speaker, **asdict(update))
+
     # ------------------------------------------------------------------ reading
+
+    def is_active(self, call_id: str) -> bool:
+        live = self.live.get(call_id)
+        return live is not None and live.status == CallStatus.active
+
+    def call_offset_ms(self, call_id: str) -> int:
+        live = self.live.get(call_id)
+        if live is None:
+            return 0
+        return max(0, int((utcnow() - live.queued_at).total_seconds() * 1000))
 
     async def events(self, call_id: str, after_seq: int = 0) -> list[LoggedEvent]:
         async with self.db.sessions() as session:

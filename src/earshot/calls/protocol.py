@@ -13,7 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from earshot.assist.types import Action, SourceRef
 from earshot.calls.models import CallStatus, Disposition
+from earshot.customers.schemas import CustomerContext, CustomerMatch
 
 
 class Speaker(StrEnum):
@@ -36,8 +38,19 @@ class ErrorCode(StrEnum):
     internal = "internal"
 
 
+def _type_is_required(schema: dict[str, Any]) -> None:
+    # `type` has a default so Python code can omit it, but on the wire it is always present.
+    if "type" in schema.get("properties", {}):
+        schema["required"] = ["type", *[name for name in schema.get("required", []) if name != "type"]]
+
+
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        use_enum_values=True,
+        json_schema_extra=_type_is_required,
+        json_schema_serialization_defaults_required=True,
+    )
 
 
 # ---------------------------------------------------------------- client -> server
@@ -94,6 +107,40 @@ class Resume(Message):
     last_seq: int = Field(default=0, ge=0)
 
 
+class AudioStart(Message):
+    """Announce the format of the binary audio frames that follow (default: pcm16 at 16 kHz).
+
+    Binary frames carry one speaker's microphone: 20-100 ms of audio each.
+    """
+
+    type: Literal["audio_start"] = "audio_start"
+    format: Literal["pcm16", "mulaw", "webm"] = "pcm16"
+    sample_rate: Literal[8000, 16000, 48000] = 16000
+
+
+class AudioStop(Message):
+    """No more audio for now (muted or hung up): the utterance in progress is finished."""
+
+    type: Literal["audio_stop"] = "audio_stop"
+
+
+class SuggestionFeedback(Message):
+    """Agent only: the agent used (accepted) or dismissed a suggestion; it is logged."""
+
+    type: Literal["suggestion_feedback"] = "suggestion_feedback"
+    call_id: str | None = None
+    suggestion_id: str
+    accepted: bool
+
+
+class AttachCustomer(Message):
+    """Agent only: this call is about that customer record (e.g. after a search)."""
+
+    type: Literal["attach_customer"] = "attach_customer"
+    call_id: str | None = None
+    customer_id: int
+
+
 class Watch(Message):
     """Supervisor only: start receiving a live call's events (history first)."""
 
@@ -107,7 +154,20 @@ class Unwatch(Message):
 
 
 ClientMessage = Annotated[
-    Ping | SendChat | EndCall | SetAvailability | AcceptOffer | DeclineOffer | WrapUp | Resume | Watch | Unwatch,
+    Ping
+    | SendChat
+    | EndCall
+    | SetAvailability
+    | AcceptOffer
+    | DeclineOffer
+    | WrapUp
+    | Resume
+    | AudioStart
+    | AudioStop
+    | SuggestionFeedback
+    | AttachCustomer
+    | Watch
+    | Unwatch,
     Field(discriminator="type"),
 ]
 client_message_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
@@ -264,6 +324,76 @@ class PartyReconnected(LoggedEvent):
     speaker: Speaker
 
 
+class Transcript(LoggedEvent):
+    """What a party said. Partials (`final: false`) stream while they speak and are not logged
+    (`seq` is null); `stable_text` is a prefix that later partials and the final never change.
+    The final (`final: true`) is logged and carries the utterance's start and end offsets."""
+
+    type: Literal["transcript"] = "transcript"
+    seq: int | None = None  # type: ignore[assignment]
+    speaker: Speaker
+    utterance_id: str = Field(description="Same for every partial and the final of one utterance.")
+    final: bool
+    text: str
+    stable_text: str = ""
+    start_ms: int = Field(description="Offset of the start of speech from the start of the call.")
+    end_ms: int = Field(description="Offset of the end of speech (of the audio heard so far, for partials).")
+
+
+class CustomerContextEvent(LoggedEvent):
+    """To staff: who the caller is. `ambiguous` lists candidates for the agent to pick from."""
+
+    type: Literal["customer_context"] = "customer_context"
+    status: Literal["matched", "ambiguous", "unknown"]
+    reason: Literal["caller_id", "attached", "updated"] = "caller_id"
+    customer: CustomerContext | None = None
+    candidates: list[CustomerMatch] = Field(default_factory=list)
+
+
+class SentimentEvent(LoggedEvent):
+    """To staff: the mood of one customer utterance or chat message, and the call's trend."""
+
+    type: Literal["sentiment"] = "sentiment"
+    utterance_seq: int = Field(description="`seq` of the transcript or chat event it scores.")
+    score: float = Field(ge=-1, le=1)
+    label: Literal["negative", "neutral", "positive"]
+    confidence: float = Field(ge=0, le=1)
+    trend: float = Field(ge=-1, le=1)
+    trend_delta: float
+
+
+class SentimentAlert(LoggedEvent):
+    """To staff: a very negative utterance, or a sharp fall of the trend."""
+
+    type: Literal["sentiment_alert"] = "sentiment_alert"
+    utterance_seq: int
+    score: float
+    trend: float
+    reason: str
+
+
+class SuggestionEvent(LoggedEvent):
+    """To the agent and supervisors, never the customer: what to do next, and why."""
+
+    type: Literal["suggestion"] = "suggestion"
+    suggestion_id: str
+    answers_seq: int = Field(description="`seq` of the utterance or chat message it answers.")
+    utterance: str
+    suggestion: str
+    reasoning: str
+    action: Action
+    confidence: float = Field(ge=0, le=1)
+    sources: list[SourceRef] = Field(default_factory=list)
+    provider: str
+
+
+class SuggestionFeedbackEvent(LoggedEvent):
+    type: Literal["suggestion_feedback"] = "suggestion_feedback"
+    suggestion_id: str
+    accepted: bool
+    agent_id: int
+
+
 class CallEnded(LoggedEvent):
     type: Literal["call_ended"] = "call_ended"
     reason: Literal["hangup", "dropped", "abandoned", "shutdown"]
@@ -284,6 +414,12 @@ CallEventMessage = Annotated[
     | Chat
     | PartyDisconnected
     | PartyReconnected
+    | Transcript
+    | CustomerContextEvent
+    | SentimentEvent
+    | SentimentAlert
+    | SuggestionEvent
+    | SuggestionFeedbackEvent
     | CallEnded
     | CallWrappedUp,
     Field(discriminator="type"),
@@ -292,7 +428,7 @@ call_event_adapter: TypeAdapter[Any] = TypeAdapter(CallEventMessage)
 
 # Event types a customer may see; everything else in the log is for staff only.
 CUSTOMER_VISIBLE_EVENTS = frozenset(
-    {"call_queued", "call_started", "chat", "party_disconnected", "party_reconnected", "call_ended"}
+    {"call_queued", "call_started", "chat", "transcript", "party_disconnected", "party_reconnected", "call_ended"}
 )
 
 ServerMessage = Annotated[
@@ -312,6 +448,12 @@ ServerMessage = Annotated[
     | Chat
     | PartyDisconnected
     | PartyReconnected
+    | Transcript
+    | CustomerContextEvent
+    | SentimentEvent
+    | SentimentAlert
+    | SuggestionEvent
+    | SuggestionFeedbackEvent
     | CallEnded
     | CallWrappedUp,
     Field(discriminator="type"),
@@ -322,7 +464,8 @@ server_message_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of both directions, as published in docs and used by the web app."""
     client = client_message_adapter.json_schema(ref_template="#/$defs/{model}")
-    server = server_message_adapter.json_schema(ref_template="#/$defs/{model}")
+    # What the server sends always carries every field, defaults included.
+    server = server_message_adapter.json_schema(ref_template="#/$defs/{model}", mode="serialization")
     defs = {**client.pop("$defs", {}), **server.pop("$defs", {})}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -17,10 +17,13 @@ from earshot import __version__
 from earshot.auth.deps import user_from_websocket
 from earshot.auth.models import Role, User
 from earshot.calls.connection import Connection
+from earshot.calls.legs import CallLeg
 from earshot.calls.hub import SUPERVISORS_CHANNEL, CallError, CallHub, agent_channel, call_channel
 from earshot.calls.protocol import (
     CUSTOMER_VISIBLE_EVENTS,
     AcceptOffer,
+    AttachCustomer,
+    SuggestionFeedback,
     DeclineOffer,
     EndCall,
     Error,
@@ -94,7 +97,12 @@ async def _staff(websocket: WebSocket, minimum: Role) -> User | None:
     return user
 
 
-async def _serve(websocket: WebSocket, connection: Connection, handlers: dict[str, Handler]) -> None:
+AudioHandler = Callable[[bytes], Awaitable[None]]
+
+
+async def _serve(
+    websocket: WebSocket, connection: Connection, handlers: dict[str, Handler], on_audio: AudioHandler | None = None
+) -> None:
     """Read client messages until the socket closes; bad input gets an `error`, never a crash."""
     settings: Settings = websocket.app.state.settings
     recent: deque[float] = deque()
@@ -107,14 +115,14 @@ async def _serve(websocket: WebSocket, connection: Connection, handlers: dict[st
         recent.append(now)
         while recent and recent[0] < now - RATE_WINDOW_SECONDS:
             recent.popleft()
-        if len(recent) > RATE_MAX_MESSAGES:
+        if len(recent) > RATE_MAX_MESSAGES and "text" in frame and frame["text"] is not None:
             connection.send(Error(code=ErrorCode.rate_limited, message="too many messages; slow down"))
             continue
         text = frame.get("text")
         if text is None:
-            connection.send(Error(code=ErrorCode.invalid, message="binary frames are not accepted on this connection"))
-            continue
-        error = await _dispatch(text, settings, handlers)
+            error = await _audio(frame.get("bytes") or b"", on_audio)
+        else:
+            error = await _dispatch(text, settings, handlers)
         if error is not None:
             connection.send(error)
 
@@ -146,6 +154,16 @@ async def _dispatch(text: str, settings: Settings, handlers: dict[str, Handler])
     except Exception:
         log.exception("handling %s failed", kind)
         return Error(code=ErrorCode.internal, message="internal error; the team has been notified", ref_type=kind)
+    return None
+
+
+async def _audio(data: bytes, on_audio: AudioHandler | None) -> Error | None:
+    if on_audio is None:
+        return Error(code=ErrorCode.invalid, message="binary (audio) frames are not accepted on this connection")
+    try:
+        await on_audio(data)
+    except CallError as exc:
+        return Error(code=exc.code, message=exc.message, ref_type="audio")
     return None
 
 
@@ -198,10 +216,19 @@ async def customer_socket(websocket: WebSocket, call_id: str, token: str = "", l
         connection.rewind(call_id, message.last_seq)
         await _replay(connection, hub, call_id, _customer_may_see)
 
+    leg = CallLeg(hub, websocket.app.state.transcription, Speaker.customer)
+    handlers: dict[str, Handler] = {
+        "chat": chat,
+        "end_call": end,
+        "resume": resume,
+        "audio_start": leg.start,
+        "audio_stop": lambda _m: leg.stop(),
+    }
     try:
-        await _serve(websocket, connection, {"chat": chat, "end_call": end, "resume": resume})
+        await _serve(websocket, connection, handlers, on_audio=lambda data: leg.frame(call_id, data))
     finally:
         await hub.customer_left(call_id, connection)
+        await leg.close()
         await connection.close()
 
 
@@ -256,7 +283,18 @@ async def agent_socket(websocket: WebSocket, last_seq: int = 0) -> None:
         connection.rewind(call_id, message.last_seq)
         await _replay(connection, hub, call_id, _everything)
 
+    async def feedback(message: SuggestionFeedback) -> None:
+        await websocket.app.state.assist.feedback(own_call(message.call_id), message.suggestion_id, message.accepted, user.id)
+
+    async def attach(message: AttachCustomer) -> None:
+        await websocket.app.state.assist.attach(own_call(message.call_id), message.customer_id)
+
+    leg = CallLeg(hub, websocket.app.state.transcription, Speaker.agent)
     handlers: dict[str, Handler] = {
+        "suggestion_feedback": feedback,
+        "attach_customer": attach,
+        "audio_start": leg.start,
+        "audio_stop": lambda _m: leg.stop(),
         "set_availability": availability,
         "accept_offer": accept,
         "decline_offer": decline,
@@ -265,10 +303,14 @@ async def agent_socket(websocket: WebSocket, last_seq: int = 0) -> None:
         "wrap_up": wrap_up,
         "resume": resume,
     }
+    async def audio(data: bytes) -> None:
+        await leg.frame(hub.current_call_of_agent(user.id), data)
+
     try:
-        await _serve(websocket, connection, handlers)
+        await _serve(websocket, connection, handlers, on_audio=audio)
     finally:
         await hub.agent_left(user, connection)
+        await leg.close()
         await connection.close()
 
 

@@ -1,0 +1,255 @@
+"""Streaming transcription benchmark: real server, real model, the shared calls' customer turns.
+
+Streams each call's customer turns in real time (with pauses between turns) into a running
+Earshot server, as web callers (16 kHz PCM16) or phone callers (8 kHz mu-law over the Twilio
+protocol), and prints WER, first-partial latency from speech start, final latency from end of
+speech (p50/p95), the server's real-time factor, and the same with N concurrent legs.
+
+    .venv/bin/python bench/stt_stream.py                  # 1 leg, then 8 concurrent legs
+    .venv/bin/python bench/stt_stream.py --legs 1 4 8 --telephony
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from earshot.audio.decode import SAMPLE_RATE, load_audio_file
+from earshot.calls.simulate import SimulatedCall, answer_calls, login, simulate_phone_call, simulate_web_call
+from earshot.transcription.wer import word_errors
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("EARSHOT_SHARED_DIR", ROOT.parent / "shared"))
+MANIFEST = SHARED / "calls" / "audio" / "manifest.tsv"
+LEAD_S, GAP_S, TAIL_S = 0.6, 1.6, 1.6
+
+
+@dataclass
+class Turn:
+    text: str
+    start: float  # speech start and end in seconds from the start of the streamed audio
+    end: float
+
+
+@dataclass
+class ScriptedCall:
+    name: str
+    audio: np.ndarray
+    turns: list[Turn]
+
+
+@dataclass
+class LegResult:
+    wer_errors: int = 0
+    wer_words: int = 0
+    first_partial_ms: list[float] = field(default_factory=list)
+    final_ms: list[float] = field(default_factory=list)
+    audio_seconds: float = 0.0
+
+
+def speech_bounds(audio: np.ndarray, threshold_db: float = -40.0) -> tuple[float, float]:
+    """First and last 10 ms window louder than the threshold, in seconds."""
+    window = SAMPLE_RATE // 100
+    frames = audio[: len(audio) // window * window].reshape(-1, window)
+    level = 20 * np.log10(np.sqrt(np.mean(frames**2, axis=1)) + 1e-9)
+    loud = np.flatnonzero(level > threshold_db)
+    return float(loud[0]) / 100, float(loud[-1] + 1) / 100
+
+
+def load_calls(telephony: bool) -> list[ScriptedCall]:
+    column = "wav8k_ulaw" if telephony else "wav16k"
+    by_call: dict[str, list[dict[str, str]]] = {}
+    with MANIFEST.open() as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row["speaker"] == "customer":
+                by_call.setdefault(row["call"], []).append(row)
+    calls = []
+    for name, rows in by_call.items():
+        pieces, turns, cursor = [np.zeros(int(LEAD_S * SAMPLE_RATE), np.float32)], [], LEAD_S
+        for row in rows:
+            audio = load_audio_file(MANIFEST.parent / row[column])
+            start, end = speech_bounds(audio)
+            turns.append(Turn(row["text"], cursor + start, cursor + end))
+            pieces += [audio, np.zeros(int(GAP_S * SAMPLE_RATE), np.float32)]
+            cursor += len(audio) / SAMPLE_RATE + GAP_S
+        pieces.append(np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32))
+        calls.append(ScriptedCall(name, np.concatenate(pieces), turns))
+    return calls
+
+
+def score(call: ScriptedCall, heard: SimulatedCall, queued_offset: float) -> LegResult:
+    """Assign each final to the turn its audio overlaps most; measure latencies against the script."""
+    result = LegResult(audio_seconds=len(call.audio) / SAMPLE_RATE)
+    texts: dict[int, list[str]] = {i: [] for i in range(len(call.turns))}
+    last_final_at: dict[int, float] = {}
+    first_at: dict[int, float] = {}
+    for item in heard.heard:
+        message = item.message
+        span = (message["start_ms"] / 1000 - queued_offset, message["end_ms"] / 1000 - queued_offset)
+        overlaps = [min(span[1], t.end) - max(span[0], t.start) for t in call.turns]
+        index = int(np.argmax(overlaps))
+        if overlaps[index] <= 0:
+            continue
+        first_at.setdefault(index, item.at)
+        if message["final"]:
+            texts[index].append(message["text"])
+            last_final_at[index] = item.at
+    for index, turn in enumerate(call.turns):
+        errors, words = word_errors(turn.text, " ".join(texts[index]))
+        result.wer_errors += errors
+        result.wer_words += words
+        if index in first_at:
+            result.first_partial_ms.append((first_at[index] - turn.start) * 1000)
+        if index in last_final_at:
+            result.final_ms.append((last_final_at[index] - turn.end) * 1000)
+    return result
+
+
+class Server:
+    """A real `earshot serve --demo` in a temporary data directory."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.data_dir = tempfile.mkdtemp(prefix="earshot-bench-")
+        env = {**os.environ, "EARSHOT_DATA_DIR": self.data_dir, "EARSHOT_LOG_LEVEL": "WARNING"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "earshot", "serve", "--demo", "--port", str(port)], env=env
+        )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/api/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.3)
+        raise RuntimeError("server did not start")
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+async def add_agents(base_url: str, count: int) -> list[str]:
+    admin = await login(base_url, "admin", "admin-demo-pass")
+    tokens = []
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {admin}"}) as http:
+        for i in range(count):
+            username = f"bench-agent-{i}"
+            await http.post(
+                "/api/users",
+                json={"username": username, "display_name": f"Bench Agent {i}", "password": "bench-pass-123", "role": "agent"},
+            )
+            tokens.append(await login(base_url, username, "bench-pass-123"))
+    return tokens
+
+
+async def wait_transcription_ready(base_url: str) -> None:
+    token = await login(base_url, "supervisor", "supervisor-demo-pass")
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+        for _ in range(600):
+            if (await http.get("/api/transcription/status")).json().get("ready"):
+                return
+            await asyncio.sleep(0.2)
+    raise RuntimeError("transcription never became ready")
+
+
+async def run_leg(base_url: str, call: ScriptedCall, telephony: bool, agent_token: str) -> LegResult:
+    if telephony:
+        heard = await simulate_phone_call(base_url, call.audio, agent_token, name=call.name)
+    else:
+        heard = await simulate_web_call(base_url, call.audio, name=call.name)
+    # Transcript offsets count from when the call was queued; the stream starts a little later.
+    return score(call, heard, heard.stream_offset_ms / 1000)
+
+
+async def run(base_url: str, calls: list[ScriptedCall], legs: int, telephony: bool, server: Server) -> dict[str, float]:
+    tokens = await add_agents(base_url, legs)
+    answering: list[asyncio.Task[None]] = []
+    if not telephony:
+        ready = [asyncio.Event() for _ in tokens]
+        answering = [asyncio.create_task(answer_calls(base_url, t, r)) for t, r in zip(tokens, ready, strict=True)]
+        await asyncio.gather(*(r.wait() for r in ready))
+    cpu_before, wall_before = server.cpu_seconds(), time.monotonic()
+    jobs = [run_leg(base_url, calls[i % len(calls)], telephony, tokens[i]) for i in range(legs)]
+    results = await asyncio.gather(*jobs)
+    cpu = server.cpu_seconds() - cpu_before
+    for task in answering:
+        task.cancel()
+    audio = sum(r.audio_seconds for r in results)
+    first = [v for r in results for v in r.first_partial_ms]
+    final = [v for r in results for v in r.final_ms]
+    return {
+        "legs": legs,
+        "wer": sum(r.wer_errors for r in results) / max(1, sum(r.wer_words for r in results)),
+        "first_partial_p50": float(np.percentile(first, 50)) if first else float("nan"),
+        "first_partial_p95": float(np.percentile(first, 95)) if first else float("nan"),
+        "final_p50": float(np.percentile(final, 50)) if final else float("nan"),
+        "final_p95": float(np.percentile(final, 95)) if final else float("nan"),
+        "turns": len(final),
+        "rtf": cpu / audio,
+        "wall_s": time.monotonic() - wall_before,
+    }
+
+
+def whole_file_wer(telephony: bool) -> float:
+    """The same turns through `earshot transcribe` (whole-file decoding), for comparison."""
+    column = "wav8k_ulaw" if telephony else "wav16k"
+    with MANIFEST.open() as handle:
+        rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["speaker"] == "customer"]
+    paths = [str(MANIFEST.parent / r[column]) for r in rows]
+    output = subprocess.run(
+        [sys.executable, "-m", "earshot", "transcribe", *paths], capture_output=True, text=True, check=True
+    ).stdout.strip().splitlines()
+    errors = words = 0
+    for row, hypothesis in zip(rows, output, strict=True):
+        e, w = word_errors(row["text"], hypothesis)
+        errors, words = errors + e, words + w
+    return errors / words
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--legs", type=int, nargs="+", default=[1, 8], help="concurrent legs per run")
+    parser.add_argument("--telephony", action="store_true", help="8 kHz mu-law over the Twilio protocol")
+    parser.add_argument("--port", type=int, default=8791)
+    args = parser.parse_args()
+
+    calls = load_calls(args.telephony)
+    kind = "phone (8 kHz mu-law, Twilio protocol)" if args.telephony else "web (16 kHz PCM16)"
+    print(f"# streaming STT benchmark: {kind}, {sum(len(c.turns) for c in calls)} customer turns in {len(calls)} calls")
+    print(f"# machine: {os.cpu_count()} CPUs; whole-file WER (earshot transcribe): {whole_file_wer(args.telephony):.3f}")
+    print("legs  WER    first-partial p50/p95 ms   final p50/p95 ms   turns  server RTF")
+    for legs in args.legs:
+        server = Server(args.port)
+        try:
+            server.wait_ready()
+            asyncio.run(wait_transcription_ready(server.base_url))
+            row = asyncio.run(run(server.base_url, calls, legs, args.telephony, server))
+        finally:
+            server.stop()
+        print(
+            f"{row['legs']:>4}  {row['wer']:.3f}  {row['first_partial_p50']:>8.0f} / {row['first_partial_p95']:<8.0f}"
+            f"        {row['final_p50']:>6.0f} / {row['final_p95']:<6.0f}   {row['turns']:>5}  {row['rtf']:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

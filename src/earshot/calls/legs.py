@@ -1,0 +1,83 @@
+"""A party's microphone in a call: checks their audio frames and transcribes them into the call."""
+
+from __future__ import annotations
+
+import logging
+
+from earshot.audio.decode import AudioFormatError
+from earshot.calls.hub import CallError, CallHub
+from earshot.calls.protocol import AudioStart, ErrorCode, Speaker
+from earshot.transcription.service import TranscriptionService
+from earshot.transcription.events import TranscriptUpdate
+from earshot.transcription.streaming import LegTranscriber
+
+log = logging.getLogger(__name__)
+
+MAX_AUDIO_FRAME_BYTES = 32 * 1024  # 1 s of 16 kHz PCM16; real frames are 20-100 ms
+RATES = {"pcm16": {16000}, "mulaw": {8000}, "webm": {8000, 16000, 48000}}
+
+
+class CallLeg:
+    """Created per connection; follows the party's current call."""
+
+    def __init__(self, hub: CallHub, transcription: TranscriptionService, speaker: Speaker) -> None:
+        self.hub = hub
+        self.transcription = transcription
+        self.speaker = speaker
+        self.call_id: str | None = None
+        self._format = "pcm16"
+        self._transcriber: LegTranscriber | None = None
+        self._told_not_active = False
+
+    async def start(self, message: AudioStart) -> None:
+        if message.sample_rate not in RATES[message.format]:
+            raise CallError(
+                ErrorCode.invalid, f"{message.format} audio must be at {sorted(RATES[message.format])} Hz"
+            )
+        self._format = message.format
+        if self._transcriber is not None:
+            self._transcriber.start(message.format)
+
+    async def frame(self, call_id: str | None, data: bytes) -> None:
+        """One binary frame; raises CallError for a frame that cannot be audio."""
+        if len(data) > MAX_AUDIO_FRAME_BYTES:
+            raise CallError(ErrorCode.too_large, f"audio frame over {MAX_AUDIO_FRAME_BYTES} bytes")
+        if self._format == "pcm16" and len(data) % 2:
+            raise CallError(ErrorCode.invalid, "pcm16 frames must have an even number of bytes")
+        if call_id is None or not self.hub.is_active(call_id):
+            if not self._told_not_active:
+                self._told_not_active = True
+                raise CallError(ErrorCode.conflict, "audio is transcribed only while a call is in progress")
+            return
+        self._told_not_active = False
+        transcriber = await self._transcriber_for(call_id)
+        try:
+            transcriber.feed(data)
+        except AudioFormatError as exc:
+            raise CallError(ErrorCode.rate_limited, str(exc)) from exc
+
+    async def stop(self) -> None:
+        if self._transcriber is not None:
+            self._transcriber.stop()
+
+    async def close(self) -> None:
+        """Finish transcribing what was heard (its final is still delivered)."""
+        transcriber, self._transcriber = self._transcriber, None
+        if transcriber is not None:
+            await transcriber.close()
+
+    async def _transcriber_for(self, call_id: str) -> LegTranscriber:
+        if self._transcriber is not None and self.call_id == call_id:
+            return self._transcriber
+        await self.close()
+        self.call_id = call_id
+        hub, speaker = self.hub, self.speaker
+
+        async def emit(update: TranscriptUpdate) -> None:
+            await hub.publish_transcript(call_id, speaker, update)
+
+        self._transcriber = await self.transcription.new_leg(
+            f"{call_id[:8]}-{speaker.value}", emit, lambda: hub.call_offset_ms(call_id)
+        )
+        self._transcriber.start(self._format)
+        return self._transcriber

@@ -1,0 +1,270 @@
+"""Live transcription of one call leg: audio frames in, partial and final transcripts out.
+
+Voice activity detection cuts the stream into utterances. While one is in progress it is
+re-decoded every `partial_interval_ms` of new audio; the words two successive decodes agree
+on become the stable prefix (LocalAgreement-2), which only ever grows. At end of speech the
+whole utterance is decoded once more, as a final, which keeps that prefix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+
+import numpy as np
+
+from earshot.audio.decode import SAMPLE_RATE, AudioFormatError, StreamDecoder, create_decoder
+from earshot.audio.vad import SileroVadModel, SileroVadStream, SpeechEnded, SpeechStarted, UtteranceSegmenter
+from earshot.config import Settings
+from earshot.transcription.filters import clean
+from earshot.transcription.events import TranscriptUpdate
+from earshot.transcription.pool import DecodePool
+
+log = logging.getLogger(__name__)
+
+MAX_BACKLOG_FRAMES = 500  # about 10 s of 20 ms frames; beyond that the leg is overloaded
+_WORD = re.compile(r"[^\w']+")
+
+
+def _norm(word: str) -> str:
+    return _WORD.sub("", word.lower())
+
+
+def _common_prefix(a: list[str], b: list[str]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if _norm(x) != _norm(y):
+            break
+        n += 1
+    return n
+
+
+class LocalAgreement:
+    """The stable prefix of a growing hypothesis: what two successive decodes agree on."""
+
+    def __init__(self) -> None:
+        self.stable: list[str] = []
+        self._previous: list[str] = []
+
+    def update(self, hypothesis: str) -> tuple[str, str]:
+        """Feed a new decode; returns (stable text, full text to show)."""
+        words = hypothesis.split()
+        agreed = _common_prefix(self._previous, words)
+        if agreed > len(self.stable) and _common_prefix(self.stable, words) == len(self.stable):
+            self.stable = words[:agreed]
+        self._previous = words
+        return " ".join(self.stable), " ".join(self.stable + self._tail(words))
+
+    def finalize(self, final_text: str) -> str:
+        """The final text, with the stable prefix exactly as it was already shown."""
+        return " ".join(self.stable + self._tail(final_text.split())).strip()
+
+    def _tail(self, words: list[str]) -> list[str]:
+        """The words of `words` that come after the stable prefix, aligned by content."""
+        if not self.stable:
+            return words
+        if _common_prefix(self.stable, words) == len(self.stable):
+            return words[len(self.stable) :]
+        matcher = difflib.SequenceMatcher(a=[_norm(w) for w in self.stable], b=[_norm(w) for w in words])
+        end_in_words = 0
+        for block in matcher.get_matching_blocks():
+            if block.size:
+                end_in_words = block.b + block.size
+        return words[end_in_words:]
+
+
+Emit = Callable[[TranscriptUpdate], Awaitable[None]]
+
+
+class LegTranscriber:
+    """One speaker's audio in a call; emits transcript updates through `emit`."""
+
+    def __init__(
+        self,
+        *,
+        leg: str,
+        pool: DecodePool,
+        vad_model: SileroVadModel,
+        audio_executor: Executor,
+        settings: Settings,
+        emit: Emit,
+        offset_ms: Callable[[], int],
+    ) -> None:
+        self.leg = leg
+        self.pool = pool
+        self.settings = settings
+        self._vad_model = vad_model
+        self._executor = audio_executor
+        self._emit = emit
+        self._call_offset_ms = offset_ms
+        self._inbox: asyncio.Queue[tuple[str, object]] = asyncio.Queue(maxsize=MAX_BACKLOG_FRAMES)
+        self._decoder: StreamDecoder = create_decoder("pcm16")
+        self._segmenter = self._new_segmenter()
+        self._stream_base_ms = 0  # call offset at which the current audio stream began
+        self._streaming = False
+        self._utterances = 0
+        self._agreement = LocalAgreement()
+        self._current_id: str | None = None
+        self._audio_since_partial = 0
+        self._partial_task: asyncio.Task[None] | None = None
+        self._finals: list[asyncio.Task[None]] = []
+        self._runner = asyncio.get_running_loop().create_task(self._run())
+
+    def _new_segmenter(self) -> UtteranceSegmenter:
+        s = self.settings
+        return UtteranceSegmenter(
+            SileroVadStream(self._vad_model),
+            threshold=s.vad_threshold,
+            min_silence_ms=s.vad_min_silence_ms,
+            speech_pad_ms=s.vad_speech_pad_ms,
+            max_utterance_s=s.max_utterance_seconds,
+        )
+
+    def start(self, audio_format: str) -> None:
+        """A new audio stream begins; raises AudioFormatError for an unknown format."""
+        create_decoder(audio_format)  # validate now, so the sender gets the error
+        self._put(("start", audio_format))
+
+    def feed(self, frame: bytes) -> None:
+        """Queue one binary frame; a frame that cannot be queued raises AudioFormatError."""
+        if not self._streaming:
+            self._put(("start", None))
+        self._put(("frame", frame))
+
+    def stop(self) -> None:
+        """End of this audio stream (mute, or the party left): finish the utterance in progress."""
+        if self._streaming:
+            self._put(("stop", None))
+
+    def _put(self, item: tuple[str, object]) -> None:
+        if item[0] == "start":
+            self._streaming = True
+        elif item[0] == "stop":
+            self._streaming = False
+        try:
+            self._inbox.put_nowait(item)
+        except asyncio.QueueFull:
+            raise AudioFormatError("audio is arriving faster than it can be processed; frame dropped") from None
+
+    async def close(self) -> None:
+        """Finish what was heard, deliver its final, and stop."""
+        if self._streaming:
+            self._streaming = False
+            await self._inbox.put(("stop", None))
+        await self._inbox.put(("close", None))
+        await self._runner
+        if self._partial_task is not None:
+            self._partial_task.cancel()
+        await asyncio.gather(*self._finals, return_exceptions=True)
+
+    async def _run(self) -> None:
+        """Handles the inbox in order, so a stream's frames never meet another stream's state."""
+        loop = asyncio.get_running_loop()
+        while True:
+            kind, value = await self._inbox.get()
+            if kind == "close":
+                return
+            if kind == "start":
+                if value is not None:
+                    self._decoder = create_decoder(str(value))
+                self._segmenter = self._new_segmenter()
+                self._stream_base_ms = self._call_offset_ms()
+                continue
+            try:
+                work = self._flush if kind == "stop" else functools.partial(self._process, value)
+                events = await loop.run_in_executor(self._executor, work)
+            except AudioFormatError as exc:
+                log.info("leg %s: bad audio frame: %s", self.leg, exc)
+                continue
+            except Exception:
+                log.exception("leg %s: audio processing failed", self.leg)
+                continue
+            for event in events:
+                if isinstance(event, SpeechStarted):
+                    self._begin_utterance()
+                elif isinstance(event, SpeechEnded):
+                    self._end_utterance(event)
+            self._maybe_partial()
+
+    def _process(self, frame: object) -> list[SpeechStarted | SpeechEnded]:
+        assert isinstance(frame, bytes)
+        samples = self._decoder.decode(frame)
+        self._audio_since_partial += len(samples)
+        return self._segmenter.feed(samples) if len(samples) else []
+
+    def _flush(self) -> list[SpeechStarted | SpeechEnded]:
+        tail = self._decoder.flush()
+        events = self._segmenter.feed(tail) if len(tail) else []
+        return [*events, *self._segmenter.flush()]
+
+    def _begin_utterance(self) -> None:
+        self._utterances += 1
+        self._current_id = f"{self.leg}-{self._utterances}"
+        self._agreement = LocalAgreement()
+        self._audio_since_partial = 0
+
+    def _maybe_partial(self) -> None:
+        interval = self.settings.partial_interval_ms * SAMPLE_RATE // 1000
+        if self._current_id is None or self._audio_since_partial < interval:
+            return
+        if self._partial_task is not None and not self._partial_task.done():
+            return
+        current = self._segmenter.current()
+        if current is None:
+            return
+        self._audio_since_partial = 0
+        start_ms, audio = current
+        self._partial_task = asyncio.get_running_loop().create_task(
+            self._partial(self._current_id, self._agreement, start_ms, audio.copy())
+        )
+
+    async def _partial(self, utterance_id: str, agreement: LocalAgreement, start_ms: int, audio: np.ndarray) -> None:
+        result = await self.pool.transcribe(self.leg, audio, final=False)
+        if result is None or utterance_id != self._current_id:
+            return  # skipped under load, or the utterance already ended
+        text = clean(result).text.strip()
+        if not text:
+            return
+        stable, full = agreement.update(text)
+        end_ms = start_ms + len(audio) * 1000 // SAMPLE_RATE
+        await self._emit(
+            TranscriptUpdate(utterance_id, False, full, stable, self._stream_base_ms + start_ms, self._stream_base_ms + end_ms)
+        )
+
+    def _end_utterance(self, event: SpeechEnded) -> None:
+        utterance_id = self._current_id or f"{self.leg}-{self._utterances + 1}"
+        agreement = self._agreement
+        self._current_id = None
+        if self._partial_task is not None and not self._partial_task.done():
+            self._partial_task.cancel()
+        base = self._stream_base_ms
+        previous = self._finals[-1] if self._finals else None
+        task = asyncio.get_running_loop().create_task(
+            self._final(utterance_id, agreement, base + event.start_ms, base + event.end_ms, event.audio, previous)
+        )
+        self._finals.append(task)
+        task.add_done_callback(self._finals.remove)
+
+    async def _final(
+        self,
+        utterance_id: str,
+        agreement: LocalAgreement,
+        start_ms: int,
+        end_ms: int,
+        audio: np.ndarray,
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        result = await self.pool.transcribe(self.leg, audio, final=True)
+        assert result is not None  # finals are never skipped
+        if previous is not None:  # a leg's finals go out in the order they were spoken
+            await asyncio.gather(previous, return_exceptions=True)
+        text = clean(result).text.strip()
+        if not text:
+            return  # noise or a hallucination: nothing was said
+        text = agreement.finalize(text)
+        await self._emit(TranscriptUpdate(utterance_id, True, text, text, start_ms, end_ms))

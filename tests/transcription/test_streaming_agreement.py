@@ -1,0 +1,46 @@
+"""The stable prefix of live partials only grows, and the final keeps it."""
+
+from __future__ import annotations
+
+from earshot.transcription.streaming import LocalAgreement
+
+
+def test_words_two_decodes_agree_on_become_stable() -> None:
+    agreement = LocalAgreement()
+    assert agreement.update("I forgot") == ("", "I forgot")
+    assert agreement.update("I forgot my pass") == ("I forgot", "I forgot my pass")
+    assert agreement.update("I forgot my password and") == ("I forgot my", "I forgot my password and")
+
+
+def test_stable_prefix_never_changes_even_if_a_later_decode_disagrees() -> None:
+    agreement = LocalAgreement()
+    agreement.update("There is a charge")
+    stable, _ = agreement.update("There is a charge of")
+    assert stable == "There is a charge"
+    stable, full = agreement.update("Theirs a charge of forty nine")
+    assert stable == "There is a charge"
+    assert full.startswith("There is a charge")
+    assert agreement.finalize("Theirs a charge of forty nine dollars.") .startswith("There is a charge of forty")
+
+
+def test_punctuation_and_case_do_not_break_agreement() -> None:
+    agreement = LocalAgreement()
+    agreement.update("hello, thanks")
+    stable, _ = agreement.update("Hello thanks for calling.")
+    assert stable == "Hello thanks"  # the newer spelling is the one committed
+
+
+def test_final_keeps_the_stable_prefix_exactly() -> None:
+    agreement = LocalAgreement()
+    agreement.update("my email is jane")
+    agreement.update("my email is jane dot")
+    assert agreement.finalize("My email is Jane dot doe at example dot com.") == (
+        "my email is jane dot doe at example dot com."
+    )
+    assert LocalAgreement().finalize("Fresh words.") == "Fresh words."
+
+
+def test_repeated_identical_decodes_commit_everything() -> None:
+    agreement = LocalAgreement()
+    agreement.update("put me through to your supervisor")
+    assert agreement.update("put me through to your supervisor")[0] == "put me through to your supervisor"

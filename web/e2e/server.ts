@@ -1,0 +1,95 @@
+// Starts a real Earshot server (demo data, temporary data dir, free port) and Debian's Chromium.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+const ROOT = resolve(__dirname, "..", "..");
+export const RESULTS = resolve(__dirname, "..", "test-results");
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-dev-shm-usage",
+];
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
+    });
+  });
+}
+
+export interface RunningEarshot {
+  baseUrl: string;
+  stop: () => Promise<void>;
+}
+
+export async function startEarshot(extraEnv: Record<string, string> = {}): Promise<RunningEarshot> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "earshot-e2e-"));
+  const binary = process.env.EARSHOT_BIN ?? join(ROOT, ".venv", "bin", "earshot");
+  const child: ChildProcess = spawn(binary, ["serve", "--demo", "--port", String(port)], {
+    env: { ...process.env, EARSHOT_DATA_DIR: dataDir, EARSHOT_LOG_LEVEL: "WARNING", ...extraEnv },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`earshot exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`${baseUrl}/api/health`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("earshot did not start in 90 s");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    baseUrl,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 500));
+      if (child.exitCode === null) child.kill("SIGKILL");
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  mkdirSync(RESULTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+export async function loginAs(context: BrowserContext, baseUrl: string, username: string, password: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  return page;
+}
+
+export async function waitForTranscription(baseUrl: string, page: Page): Promise<void> {
+  // Staff pages share the cookie; ask the status endpoint until the model is loaded.
+  for (let i = 0; i < 240; i++) {
+    const ready = await page.evaluate(async (url) => {
+      const response = await fetch(`${url}/api/transcription/status`);
+      return response.ok && (await response.json()).ready === true;
+    }, baseUrl);
+    if (ready) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error("transcription did not become ready");
+}

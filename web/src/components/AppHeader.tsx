@@ -1,0 +1,36 @@
+import type { ReactNode } from "react";
+import { NavLink, useNavigate } from "react-router-dom";
+import { hasRole, useAuth } from "../lib/auth";
+
+/** The staff pages' header: product name, navigation by role, the user and logout. */
+export function AppHeader({ children }: { children?: ReactNode }) {
+  const { user, logout } = useAuth();
+  const navigate = useNavigate();
+  return (
+    <header className="app-header">
+      <span className="brand">Earshot</span>
+      <nav aria-label="Main">
+        {hasRole(user, "agent") && <NavLink to="/agent">Agent console</NavLink>}
+        {hasRole(user, "supervisor") && <NavLink to="/supervisor">Supervisor</NavLink>}
+        {hasRole(user, "admin") && <NavLink to="/admin/users">Users</NavLink>}
+      </nav>
+      <div className="header-tools">{children}</div>
+      {user && (
+        <div className="user">
+          <span>
+            {user.display_name} <span className="muted">({user.role})</span>
+          </span>
+          <button
+            className="button button-small"
+            onClick={async () => {
+              await logout();
+              navigate("/login");
+            }}
+          >
+            Log out
+          </button>
+        </div>
+      )}
+    </header>
+  );
+}

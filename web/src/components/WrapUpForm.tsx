@@ -1,0 +1,62 @@
+import { useState, type FormEvent } from "react";
+
+export const DISPOSITIONS = [
+  { value: "resolved", label: "Resolved" },
+  { value: "unresolved", label: "Unresolved" },
+  { value: "escalated", label: "Escalated" },
+  { value: "follow_up", label: "Follow-up needed" },
+] as const;
+
+export type DispositionValue = (typeof DISPOSITIONS)[number]["value"];
+
+/** After a call: how it went. The agent takes no new call until this is filed. */
+export function WrapUpForm({ onSubmit }: { onSubmit: (disposition: DispositionValue, notes: string) => void }) {
+  const [disposition, setDisposition] = useState<DispositionValue | "">("");
+  const [notes, setNotes] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!disposition) {
+      setError("Choose how the call ended.");
+      return;
+    }
+    onSubmit(disposition, notes.trim());
+  }
+
+  return (
+    <form className="card wrap-up" onSubmit={submit} aria-labelledby="wrap-up-title">
+      <h2 id="wrap-up-title">Wrap up the call</h2>
+      <fieldset>
+        <legend>Outcome</legend>
+        <div className="choices">
+          {DISPOSITIONS.map((option) => (
+            <label key={option.value} className="choice">
+              <input
+                type="radio"
+                name="disposition"
+                value={option.value}
+                checked={disposition === option.value}
+                onChange={() => {
+                  setDisposition(option.value);
+                  setError(null);
+                }}
+              />
+              {option.label}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <label htmlFor="wrap-up-notes">Notes</label>
+      <textarea id="wrap-up-notes" value={notes} maxLength={4000} rows={4} onChange={(e) => setNotes(e.target.value)} />
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="button button-primary">
+        File wrap-up
+      </button>
+    </form>
+  );
+}

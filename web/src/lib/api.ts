@@ -1,0 +1,116 @@
+// Typed client of Earshot's REST API; errors become ApiError with the server's detail.
+
+export type Role = "agent" | "supervisor" | "admin";
+
+export interface User {
+  id: number;
+  username: string;
+  display_name: string;
+  role: Role;
+  is_active: boolean;
+  created_at: string;
+}
+
+export interface CallSummary {
+  call_id: string;
+  status: "queued" | "offered" | "active" | "ended";
+  channel: string;
+  customer_name: string;
+  customer_email: string | null;
+  customer_phone: string | null;
+  agent_id: number | null;
+  agent_name: string | null;
+  queued_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  end_reason: string | null;
+  ended_by: string | null;
+  disposition: string | null;
+  notes: string | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+function detailText(detail: unknown): string {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((item) => {
+        const field = Array.isArray(item?.loc) ? item.loc.filter((p: unknown) => p !== "body").join(".") : "";
+        return field ? `${field}: ${item.msg}` : String(item?.msg ?? item);
+      })
+      .join("; ");
+  }
+  return "unexpected error";
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "Cannot reach the Earshot server. Check your connection.");
+  }
+  if (response.status === 204) return undefined as T;
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const retry = response.headers.get("Retry-After");
+    throw new ApiError(response.status, detailText(data.detail), retry ? Number(retry) : null);
+  }
+  return data as T;
+}
+
+import type { CustomerMatch } from "./protocol";
+
+export type { CustomerMatch };
+
+export interface Article {
+  id: string;
+  title: string;
+  score: number;
+  snippet: string;
+}
+
+export interface Ticket {
+  id: number;
+  subject: string;
+  status: string;
+  priority: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export const api = {
+  login: (username: string, password: string) =>
+    request<{ user: User; token: string; expires_at: string }>("POST", "/api/auth/login", { username, password }),
+  logout: () => request<void>("POST", "/api/auth/logout"),
+  me: () => request<User>("GET", "/api/auth/me"),
+  users: () => request<User[]>("GET", "/api/users"),
+  createUser: (body: { username: string; display_name: string; password: string; role: Role }) =>
+    request<User>("POST", "/api/users", body),
+  updateUser: (id: number, body: Partial<{ display_name: string; role: Role; is_active: boolean; password: string }>) =>
+    request<User>("PATCH", `/api/users/${id}`, body),
+  startCall: (body: { name: string; email?: string; phone?: string }) =>
+    request<{ call_id: string; token: string }>("POST", "/api/calls", body),
+  searchCustomers: (q: string) => request<CustomerMatch[]>("GET", `/api/customers/search?q=${encodeURIComponent(q)}`),
+  createTicket: (customerId: number, body: { subject: string; body?: string; priority?: string }) =>
+    request<Ticket>("POST", `/api/customers/${customerId}/tickets`, body),
+  updateTicket: (customerId: number, ticketId: number, body: { status?: string; priority?: string }) =>
+    request<Ticket>("PATCH", `/api/customers/${customerId}/tickets/${ticketId}`, body),
+  searchKnowledge: (q: string) => request<Article[]>("GET", `/api/assist/knowledge?q=${encodeURIComponent(q)}`),
+  calls: (status?: string, limit = 20) =>
+    request<CallSummary[]>("GET", `/api/calls?limit=${limit}${status ? `&status=${status}` : ""}`),
+};

@@ -1,0 +1,39 @@
+// The agent console's state: availability, the ringing offer, and the current call.
+import type { AgentStatus, CallOffer, ServerMessage } from "../lib/protocol";
+import { applyMessage, emptyCall, type CallView } from "./call";
+
+export interface AgentView {
+  status: AgentStatus;
+  offer: CallOffer | null;
+  notice: string | null;
+  call: CallView;
+}
+
+export const initialAgentView: AgentView = { status: "unavailable", offer: null, notice: null, call: emptyCall() };
+
+const REVOKED: Record<string, string> = {
+  expired: "The call was not answered in time and went to another agent. You are now unavailable.",
+  declined: "You declined the call.",
+  customer_left: "The caller hung up before you answered.",
+  disconnected: "The offer was withdrawn because your connection dropped.",
+};
+
+export function agentReducer(view: AgentView, message: ServerMessage): AgentView {
+  switch (message.type) {
+    case "agent_state": {
+      const callId = message.status === "in_call" || message.status === "wrap_up" ? (message.call_id ?? null) : null;
+      const call = callId === view.call.callId ? view.call : callId ? emptyCall(callId) : emptyCall();
+      const offer = message.status === "offered" ? view.offer : null;
+      return { ...view, status: message.status, call, offer };
+    }
+    case "call_offer":
+      return { ...view, offer: message, notice: null };
+    case "offer_revoked":
+      return view.offer?.call_id === message.call_id
+        ? { ...view, offer: null, notice: REVOKED[message.reason] ?? "The offer was withdrawn." }
+        : view;
+    default:
+      if (!view.call.callId) return view;
+      return { ...view, call: applyMessage(view.call, message) };
+  }
+}

@@ -1,0 +1,192 @@
+// A call as one party sees it, built only from server messages (a pure reducer, easy to test).
+import type {
+  CustomerContextEvent,
+  SentimentAlert,
+  SentimentEvent,
+  ServerMessage,
+  SuggestionEvent,
+} from "../lib/protocol";
+
+export type Speaker = "customer" | "agent";
+
+export interface TimelineEntry {
+  key: string;
+  seq: number | null;
+  kind: "chat" | "transcript" | "system";
+  speaker?: Speaker;
+  author?: string;
+  text: string;
+  stableText?: string;
+  final?: boolean;
+  offsetMs: number;
+  sentiment?: SentimentEvent;
+}
+
+export type CallPhase = "none" | "queued" | "active" | "ended";
+
+export interface CallView {
+  callId: string | null;
+  phase: CallPhase;
+  position: number | null;
+  queueLength: number | null;
+  agentName: string | null;
+  customerName: string | null;
+  channel: string | null;
+  startedAt: string | null;
+  endedReason: string | null;
+  endedBy: string | null;
+  disposition: string | null;
+  lastSeq: number;
+  timeline: TimelineEntry[];
+  /** Staff only: who the caller is, how they feel, what to do next. */
+  customer: CustomerContextEvent | null;
+  sentiments: SentimentEvent[];
+  alert: SentimentAlert | null;
+  suggestion: SuggestionEvent | null;
+  suggestionState: "new" | "accepted" | "dismissed";
+  otherPartyAway: Speaker | null;
+}
+
+export function emptyCall(callId: string | null = null): CallView {
+  return {
+    callId,
+    phase: callId ? "queued" : "none",
+    position: null,
+    queueLength: null,
+    agentName: null,
+    customerName: null,
+    channel: null,
+    startedAt: null,
+    endedReason: null,
+    endedBy: null,
+    disposition: null,
+    lastSeq: 0,
+    timeline: [],
+    customer: null,
+    sentiments: [],
+    alert: null,
+    suggestion: null,
+    suggestionState: "new",
+    otherPartyAway: null,
+  };
+}
+
+const END_REASONS: Record<string, string> = {
+  hangup: "hung up",
+  dropped: "connection lost",
+  abandoned: "left the queue",
+  shutdown: "server restarted",
+};
+
+export function describeEnd(view: CallView): string {
+  const reason = END_REASONS[view.endedReason ?? ""] ?? view.endedReason ?? "";
+  if (view.endedReason === "hangup" && view.endedBy) return `The ${view.endedBy} ${reason}.`;
+  return reason ? `Call ended: ${reason}.` : "Call ended.";
+}
+
+/** Keeps the timeline in spoken/typed order: an utterance sits where its speech began. */
+export function insertSorted(timeline: TimelineEntry[], entry: TimelineEntry): TimelineEntry[] {
+  let index = timeline.length;
+  while (index > 0 && timeline[index - 1].offsetMs > entry.offsetMs) index -= 1;
+  return [...timeline.slice(0, index), entry, ...timeline.slice(index)];
+}
+
+function system(view: CallView, seq: number, offsetMs: number, text: string): TimelineEntry[] {
+  return insertSorted(view.timeline, { key: `s${seq}`, seq, kind: "system", text, offsetMs });
+}
+
+/** Applies one server message; messages of other calls and repeats (seq already seen) change nothing. */
+export function applyMessage(view: CallView, message: ServerMessage): CallView {
+  if ("call_id" in message && message.call_id && view.callId && message.call_id !== view.callId) return view;
+  const seq = "seq" in message && typeof message.seq === "number" ? message.seq : null;
+  if (seq !== null && seq <= view.lastSeq) return view;
+  const next = seq !== null ? { ...view, lastSeq: seq } : view;
+  switch (message.type) {
+    case "queue_position":
+      return { ...next, position: message.position, queueLength: message.queue_length };
+    case "call_queued":
+      return { ...next, customerName: message.customer_name, channel: message.channel, phase: next.phase === "none" ? "queued" : next.phase };
+    case "call_started":
+      return {
+        ...next,
+        phase: "active",
+        agentName: message.agent_name,
+        startedAt: message.at,
+        position: null,
+        timeline: system(next, message.seq, message.offset_ms, `${message.agent_name} joined the call`),
+      };
+    case "chat":
+      return {
+        ...next,
+        timeline: insertSorted(next.timeline, {
+          key: `c${message.seq}`,
+          seq: message.seq,
+          kind: "chat",
+          speaker: message.speaker,
+          author: message.author,
+          text: message.text,
+          offsetMs: message.offset_ms,
+        }),
+      };
+    case "transcript":
+      return applyTranscript(next, message);
+    case "party_disconnected":
+      return {
+        ...next,
+        otherPartyAway: message.speaker,
+        timeline: system(next, message.seq, message.offset_ms, `The ${message.speaker}'s connection dropped; waiting up to ${Math.round(message.grace_seconds)} s for them to return`),
+      };
+    case "party_reconnected":
+      return {
+        ...next,
+        otherPartyAway: null,
+        timeline: system(next, message.seq, message.offset_ms, `The ${message.speaker} is back`),
+      };
+    case "call_ended": {
+      const ended = { ...next, phase: "ended" as const, endedReason: message.reason, endedBy: message.ended_by, position: null };
+      return { ...ended, timeline: system(ended, message.seq, message.offset_ms, describeEnd(ended)) };
+    }
+    case "call_wrapped_up":
+      return { ...next, disposition: message.disposition };
+    case "customer_context":
+      return { ...next, customer: message };
+    case "sentiment":
+      return {
+        ...next,
+        sentiments: [...next.sentiments, message],
+        timeline: next.timeline.map((entry) => (entry.seq === message.utterance_seq ? { ...entry, sentiment: message } : entry)),
+      };
+    case "sentiment_alert":
+      return { ...next, alert: message };
+    case "suggestion":
+      return { ...next, suggestion: message, suggestionState: "new" };
+    case "suggestion_feedback":
+      return next.suggestion?.suggestion_id === message.suggestion_id
+        ? { ...next, suggestionState: message.accepted ? "accepted" : "dismissed" }
+        : next;
+    default:
+      return next;
+  }
+}
+
+function applyTranscript(view: CallView, message: Extract<ServerMessage, { type: "transcript" }>): CallView {
+  const key = `t${message.utterance_id}`;
+  const entry: TimelineEntry = {
+    key,
+    seq: message.seq ?? null,
+    kind: "transcript",
+    speaker: message.speaker,
+    text: message.text,
+    stableText: message.stable_text,
+    final: message.final,
+    offsetMs: message.start_ms,
+  };
+  const index = view.timeline.findIndex((item) => item.key === key);
+  if (index >= 0) {
+    if (view.timeline[index].final) return view; // a late partial never replaces the final
+    const timeline = [...view.timeline];
+    timeline[index] = entry;
+    return { ...view, timeline };
+  }
+  return { ...view, timeline: insertSorted(view.timeline, entry) };
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import type { ServerMessage } from "../src/lib/protocol";
+import { applyMessage, emptyCall } from "../src/state/call";
+
+const base = { call_id: "c1", at: "2026-11-24T10:00:00Z" };
+const started: ServerMessage = { ...base, type: "call_started", seq: 3, offset_ms: 3000, agent_id: 1, agent_name: "Alex" };
+const chat = (seq: number, text: string, speaker: "customer" | "agent" = "customer", offset = seq * 1000): ServerMessage => ({
+  ...base, type: "chat", seq, offset_ms: offset, speaker, author: speaker, text,
+});
+
+describe("call reducer", () => {
+  it("shows the queue position, then the agent once answered", () => {
+    let view = applyMessage(emptyCall("c1"), { type: "queue_position", call_id: "c1", position: 2, queue_length: 3 });
+    expect(view.position).toBe(2);
+    view = applyMessage(view, started);
+    expect(view.phase).toBe("active");
+    expect(view.agentName).toBe("Alex");
+    expect(view.position).toBeNull();
+  });
+
+  it("ignores events it has already seen and those of other calls", () => {
+    let view = applyMessage(emptyCall("c1"), started);
+    view = applyMessage(view, chat(4, "hello"));
+    view = applyMessage(view, chat(4, "hello"));
+    view = applyMessage(view, { ...chat(5, "elsewhere"), call_id: "c2" } as ServerMessage);
+    expect(view.timeline.filter((e) => e.kind === "chat").map((e) => e.text)).toEqual(["hello"]);
+    expect(view.lastSeq).toBe(4);
+  });
+
+  it("replaces a partial transcript with later partials and the final, never the other way", () => {
+    const partial = (text: string, stable: string, final = false, seq: number | null = null): ServerMessage => ({
+      ...base, type: "transcript", seq, offset_ms: 5000, speaker: "customer", utterance_id: "u1", final, text,
+      stable_text: stable, start_ms: 4000, end_ms: 5000,
+    });
+    let view = applyMessage(emptyCall("c1"), partial("I forgot", ""));
+    view = applyMessage(view, partial("I forgot my pass", "I forgot"));
+    view = applyMessage(view, partial("I forgot my password.", "I forgot my password.", true, 7));
+    view = applyMessage(view, partial("I forgot my", "I forgot"));
+    const lines = view.timeline.filter((e) => e.kind === "transcript");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ text: "I forgot my password.", final: true });
+  });
+
+  it("orders speech and chat by when they began", () => {
+    let view = applyMessage(emptyCall("c1"), chat(4, "typed later", "agent", 9000));
+    view = applyMessage(view, {
+      ...base, type: "transcript", seq: 5, offset_ms: 9500, speaker: "customer", utterance_id: "u1", final: true,
+      text: "spoken first", stable_text: "spoken first", start_ms: 6000, end_ms: 8000,
+    });
+    expect(view.timeline.map((e) => e.text)).toEqual(["spoken first", "typed later"]);
+  });
+
+  it("explains how the call ended", () => {
+    const view = applyMessage(applyMessage(emptyCall("c1"), started), {
+      ...base, type: "call_ended", seq: 9, offset_ms: 9000, reason: "hangup", ended_by: "customer",
+    });
+    expect(view.phase).toBe("ended");
+    expect(view.timeline.at(-1)?.text).toBe("The customer hung up.");
+  });
+});
