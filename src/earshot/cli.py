@@ -1,16 +1,20 @@
-"""The `earshot` command: serve, manage users, export the protocol schema."""
+"""The `earshot` command: serve, manage users, transcribe files, simulate calls, export the protocol."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from earshot.auth.models import Role
 from earshot.config import get_settings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 cli = typer.Typer(help="Earshot: real-time assistant for call-center agents.", no_args_is_help=True)
 users_cli = typer.Typer(help="Manage staff accounts.", no_args_is_help=True)
@@ -102,6 +106,62 @@ def transcribe(
             typer.echo(result.transcription.text)
     if any(result.error for result in results):
         raise typer.Exit(1)
+
+
+@cli.command("call-sim")
+def call_sim(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Audio file to speak as the caller.")],
+    url: Annotated[str, typer.Option(help="Earshot server.")] = "http://127.0.0.1:8000",
+    telephony: Annotated[bool, typer.Option(help="Call over the Twilio Media Streams protocol (8 kHz mu-law).")] = False,
+    name: Annotated[str, typer.Option(help="Caller name shown to the agent.")] = "Simulated caller",
+    agent: Annotated[str | None, typer.Option(help="Answer the call as this agent (else wait for a person).")] = None,
+    password: Annotated[str | None, typer.Option(envvar="EARSHOT_SIM_PASSWORD", help="That agent's password.")] = None,
+    telephony_token: Annotated[str, typer.Option(help="The server's EARSHOT_TELEPHONY_TOKEN, if set.")] = "",
+) -> None:
+    """Stream an audio file into a new call in real time and print the transcripts it gets back."""
+    from earshot.calls.simulate import Heard, answer_calls, login, simulate_phone_call, simulate_web_call
+
+    audio = _load_audio_or_exit(file)
+    if telephony and not agent:
+        typer.echo("error: --telephony needs --agent (transcripts of a phone call are read as its agent)", err=True)
+        raise typer.Exit(2)
+
+    def show(heard: Heard) -> None:
+        message = heard.message
+        if message["final"]:
+            typer.echo(f"\r[{heard.at:6.2f}s] {message['speaker']}: {message['text']}\033[K")
+        else:
+            typer.echo(f"\r[{heard.at:6.2f}s] ... {message['text'][-70:]}\033[K", nl=False)
+
+    async def run() -> None:
+        token = await login(url, agent, password or "") if agent else None
+        typer.echo(f"calling {url} with {file.name} ({len(audio) / 16000:.1f} s); waiting for an agent...", err=True)
+        if telephony:
+            assert token is not None
+            await simulate_phone_call(url, audio, token, name=name, telephony_token=telephony_token, on_transcript=show)
+            return
+        answering = asyncio.create_task(answer_calls(url, token)) if token else None
+        try:
+            await simulate_web_call(url, audio, name=name, on_transcript=show)
+        finally:
+            if answering:
+                answering.cancel()
+
+    try:
+        asyncio.run(run())
+    except (OSError, RuntimeError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+def _load_audio_or_exit(file: Path) -> np.ndarray:
+    from earshot.audio.decode import AudioFormatError, load_audio_file
+
+    try:
+        return load_audio_file(file)
+    except AudioFormatError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 @users_cli.command("create")

@@ -12,6 +12,15 @@ def test_words_two_decodes_agree_on_become_stable() -> None:
     assert agreement.update("I forgot my password and") == ("I forgot my", "I forgot my password and")
 
 
+def test_the_last_word_and_very_short_audio_are_never_committed() -> None:
+    agreement = LocalAgreement()
+    agreement.update("I forgot")
+    assert agreement.update("I forgot")[0] == "I", "the last word may be cut mid-word"
+    hesitant = LocalAgreement()
+    hesitant.update("Hi there", may_commit=False)
+    assert hesitant.update("Hi there friend", may_commit=False)[0] == ""
+
+
 def test_stable_prefix_never_changes_even_if_a_later_decode_disagrees() -> None:
     agreement = LocalAgreement()
     agreement.update("There is a charge")
@@ -40,7 +49,7 @@ def test_final_keeps_the_stable_prefix_exactly() -> None:
     assert LocalAgreement().finalize("Fresh words.") == "Fresh words."
 
 
-def test_repeated_identical_decodes_commit_everything() -> None:
+def test_repeated_identical_decodes_commit_all_but_the_last_word() -> None:
     agreement = LocalAgreement()
     agreement.update("put me through to your supervisor")
-    assert agreement.update("put me through to your supervisor")[0] == "put me through to your supervisor"
+    assert agreement.update("put me through to your supervisor")[0] == "put me through to your"

@@ -27,6 +27,7 @@ from earshot.transcription.pool import DecodePool
 
 log = logging.getLogger(__name__)
 
+MIN_COMMIT_SAMPLES = SAMPLE_RATE  # decodes of under 1 s of speech are too unreliable to commit
 MAX_BACKLOG_FRAMES = 500  # about 10 s of 20 ms frames; beyond that the leg is overloaded
 _WORD = re.compile(r"[^\w']+")
 
@@ -51,11 +52,15 @@ class LocalAgreement:
         self.stable: list[str] = []
         self._previous: list[str] = []
 
-    def update(self, hypothesis: str) -> tuple[str, str]:
-        """Feed a new decode; returns (stable text, full text to show)."""
+    def update(self, hypothesis: str, *, may_commit: bool = True) -> tuple[str, str]:
+        """Feed a new decode; returns (stable text, full text to show).
+
+        The last word of a decode is never committed (it may be cut mid-word), and callers
+        pass `may_commit=False` while the audio is still too short for Whisper to be reliable.
+        """
         words = hypothesis.split()
-        agreed = _common_prefix(self._previous, words)
-        if agreed > len(self.stable) and _common_prefix(self.stable, words) == len(self.stable):
+        agreed = min(_common_prefix(self._previous, words), len(words) - 1)
+        if may_commit and agreed > len(self.stable) and _common_prefix(self.stable, words) == len(self.stable):
             self.stable = words[:agreed]
         self._previous = words
         return " ".join(self.stable), " ".join(self.stable + self._tail(words))
@@ -230,7 +235,7 @@ class LegTranscriber:
         text = clean(result).text.strip()
         if not text:
             return
-        stable, full = agreement.update(text)
+        stable, full = agreement.update(text, may_commit=len(audio) >= MIN_COMMIT_SAMPLES)
         end_ms = start_ms + len(audio) * 1000 // SAMPLE_RATE
         await self._emit(
             TranscriptUpdate(utterance_id, False, full, stable, self._stream_base_ms + start_ms, self._stream_base_ms + end_ms)
