@@ -81,15 +81,18 @@ export async function loginAs(context: BrowserContext, baseUrl: string, username
   return page;
 }
 
-export async function waitForTranscription(baseUrl: string, page: Page): Promise<void> {
-  // Staff pages share the cookie; ask the status endpoint until the model is loaded.
-  for (let i = 0; i < 240; i++) {
-    const ready = await page.evaluate(async (url) => {
-      const response = await fetch(`${url}/api/transcription/status`);
-      return response.ok && (await response.json()).ready === true;
-    }, baseUrl);
-    if (ready) return;
-    await page.waitForTimeout(250);
+export async function waitForTranscription(baseUrl: string): Promise<void> {
+  // The model loads in the background after start-up; the status endpoint is for supervisors.
+  const login = await fetch(`${baseUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "supervisor", password: "supervisor-demo-pass" }),
+  });
+  const { token } = await login.json();
+  for (let i = 0; i < 480; i++) {
+    const response = await fetch(`${baseUrl}/api/transcription/status`, { headers: { Authorization: `Bearer ${token}` } });
+    if (response.ok && (await response.json()).ready === true) return;
+    await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error("transcription did not become ready");
 }
