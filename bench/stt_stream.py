@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("EARSHOT_SHARED_DIR", ROOT.parent / "shared"))
 MANIFEST = SHARED / "calls" / "audio" / "manifest.tsv"
 LEAD_S, GAP_S, TAIL_S = 0.6, 1.6, 1.6
+VERBOSE = "--verbose" in sys.argv
 
 
 @dataclass
@@ -107,10 +108,14 @@ def score(call: ScriptedCall, heard: SimulatedCall, queued_offset: float) -> Leg
             last_final_at[index] = item.at
     for index, turn in enumerate(call.turns):
         errors, words = word_errors(turn.text, " ".join(texts[index]))
+        if VERBOSE and errors:
+            print(f"  {errors}/{words} ref: {turn.text}\n        got: {' | '.join(texts[index])}")
         result.wer_errors += errors
         result.wer_words += words
         if index in first_at:
             result.first_partial_ms.append((first_at[index] - turn.start) * 1000)
+            if VERBOSE:
+                print(f"  first transcript {result.first_partial_ms[-1]:.0f} ms after speech start: {turn.text[:40]}")
         if index in last_final_at:
             result.final_ms.append((last_final_at[index] - turn.end) * 1000)
     return result
@@ -188,8 +193,11 @@ async def run(base_url: str, calls: list[ScriptedCall], legs: int, telephony: bo
         answering = [asyncio.create_task(answer_calls(base_url, t, r)) for t, r in zip(tokens, ready, strict=True)]
         await asyncio.gather(*(r.wait() for r in ready))
     cpu_before, wall_before = server.cpu_seconds(), time.monotonic()
-    jobs = [run_leg(base_url, calls[i % len(calls)], telephony, tokens[i]) for i in range(legs)]
-    results = await asyncio.gather(*jobs)
+    async def leg(index: int) -> list[LegResult]:
+        # Every call is streamed once; with N legs, N of them at a time.
+        return [await run_leg(base_url, call, telephony, tokens[index]) for call in calls[index::legs]]
+
+    results = [r for rs in await asyncio.gather(*(leg(i) for i in range(legs))) for r in rs]
     cpu = server.cpu_seconds() - cpu_before
     for task in answering:
         task.cancel()
@@ -230,6 +238,7 @@ def main() -> None:
     parser.add_argument("--legs", type=int, nargs="+", default=[1, 8], help="concurrent legs per run")
     parser.add_argument("--telephony", action="store_true", help="8 kHz mu-law over the Twilio protocol")
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--verbose", action="store_true", help="print the turns transcribed with errors")
     args = parser.parse_args()
 
     calls = load_calls(args.telephony)

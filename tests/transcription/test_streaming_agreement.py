@@ -29,7 +29,22 @@ def test_stable_prefix_never_changes_even_if_a_later_decode_disagrees() -> None:
     stable, full = agreement.update("Theirs a charge of forty nine")
     assert stable == "There is a charge"
     assert full.startswith("There is a charge")
-    assert agreement.finalize("Theirs a charge of forty nine dollars.") .startswith("There is a charge of forty")
+
+
+def test_committed_words_keep_their_spelling_when_the_prefix_grows() -> None:
+    agreement = LocalAgreement()
+    agreement.update("Hi, I'm all to")
+    agreement.update("Hi, I'm all to wireless")
+    assert agreement.stable == ["Hi,", "I'm", "all", "to"]
+    agreement.update("hi, i'm all to wireless head")
+    assert " ".join(agreement.stable).startswith("Hi, I'm all")
+
+
+def test_final_that_disagrees_with_the_partials_wins_without_duplicating_words() -> None:
+    agreement = LocalAgreement()
+    agreement.update("Yes, it is order one two three")
+    agreement.update("Yes, it is order one two three four")
+    assert agreement.finalize("Yes, it is order 1, 2, 3, 4, 5.") == "Yes, it is order 1, 2, 3, 4, 5."
 
 
 def test_punctuation_and_case_do_not_break_agreement() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import logging
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -11,21 +11,34 @@ import av
 import numpy as np
 
 from earshot.audio.resample import StreamResampler, resample
+from earshot.audio.webm import WebmDemuxer, WebmError
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 FORMATS = ("pcm16", "mulaw", "webm")
+MULAW_RATE = 8000
 
 
 class AudioFormatError(ValueError):
-    """Bytes that are not audio of the declared format."""
+    """Bytes that are not audio of the declared format; the message says what was wrong."""
 
 
 class StreamDecoder(Protocol):
+    """Turns the chunks of one audio stream into 16 kHz mono float32, keeping state between chunks."""
+
     def decode(self, chunk: bytes) -> np.ndarray: ...
 
     def flush(self) -> np.ndarray: ...
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, np.float32)
+
+
+def _clip(samples: np.ndarray) -> np.ndarray:
+    """Resampling filters overshoot a little on full-scale peaks; keep the promised range."""
+    return np.clip(samples, -1.0, 1.0, out=samples)
 
 
 class Pcm16Decoder:
@@ -33,20 +46,20 @@ class Pcm16Decoder:
 
     def decode(self, chunk: bytes) -> np.ndarray:
         if len(chunk) % 2:
-            raise AudioFormatError("PCM16 frames must have an even number of bytes")
+            raise AudioFormatError(f"PCM16 frames must have an even number of bytes, got {len(chunk)}")
         return np.frombuffer(chunk, dtype="<i2").astype(np.float32) / 32768.0
 
     def flush(self) -> np.ndarray:
-        return np.zeros(0, np.float32)
+        return _empty()
 
 
 def _mulaw_table() -> np.ndarray:
+    """The 256 G.711 mu-law codes as floats (the codes are stored bit-inverted)."""
     codes = ~np.arange(256, dtype=np.uint8)
-    sign = codes & 0x80
     exponent = (codes >> 4) & 0x07
     mantissa = codes & 0x0F
-    magnitude = ((mantissa.astype(np.int32) << 3) + 0x84) << exponent
-    linear = np.where(sign != 0, 0x84 - magnitude, magnitude - 0x84)
+    magnitude = (((mantissa.astype(np.int32) << 3) + 0x84) << exponent) - 0x84
+    linear = np.where(codes & 0x80, -magnitude, magnitude)
     return (linear / 32768.0).astype(np.float32)
 
 
@@ -57,116 +70,88 @@ class MulawDecoder:
     """G.711 mu-law at 8 kHz (phone networks; Twilio sends 160-byte frames), upsampled to 16 kHz."""
 
     def __init__(self) -> None:
-        self._resampler = StreamResampler(8000, SAMPLE_RATE)
+        self._resampler = StreamResampler(MULAW_RATE, SAMPLE_RATE)
 
     def decode(self, chunk: bytes) -> np.ndarray:
-        return self._resampler.resample(MULAW_TO_FLOAT[np.frombuffer(chunk, dtype=np.uint8)])
+        return _clip(self._resampler.resample(MULAW_TO_FLOAT[np.frombuffer(chunk, dtype=np.uint8)]))
 
     def flush(self) -> np.ndarray:
-        return self._resampler.flush()
+        return _clip(self._resampler.flush())
 
 
-class _GrowingBuffer(io.RawIOBase):
-    """A read-only file whose end moves as chunks arrive; reading past it ends the current pass."""
+class _MonoConverter:
+    """Decoded PyAV frames of any format, layout and rate to 16 kHz mono float32."""
 
     def __init__(self) -> None:
-        self.data = bytearray()
-        self.position = 0
+        # Keep the channels through swresample and average them here: its own downmix adds
+        # channels at -3 dB each without normalising, which pushes float audio past 1.0.
+        self._resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
 
-    def readable(self) -> bool:
-        return True
+    def convert(self, frames: Iterable[av.AudioFrame | None] | Iterable[av.AudioFrame]) -> list[np.ndarray]:
+        pieces = []
+        for frame in frames:
+            for out in self._resampler.resample(frame):
+                pieces.append(np.clip(out.to_ndarray().mean(axis=0, dtype=np.float32), -1.0, 1.0))
+        return pieces
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        available = self.data[self.position : self.position + len(buffer)]
-        buffer[: len(available)] = available
-        self.position += len(available)
-        return len(available)
+
+def _join(pieces: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(pieces).astype(np.float32, copy=False) if pieces else _empty()
 
 
 class WebmOpusDecoder:
     """WebM/Opus from MediaRecorder: the first chunk holds the header, later ones continue it.
 
-    Each call demuxes the packets completed so far and decodes only the new ones, so a chunk
-    that ends mid-cluster is finished by the next chunk.
+    The demuxer keeps only the unfinished element between chunks, and each complete Opus
+    packet is decoded once, so every call returns just the new audio. A damaged block or
+    packet is skipped; bytes that break the WebM framing raise AudioFormatError, and so does
+    every later chunk of that stream (the sender must start a new stream).
     """
 
-    MAX_BYTES = 64 * 1024 * 1024  # about 3 hours of Opus at 48 kbit/s
-
     def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._decoded_packets = 0
-        self._codec: av.CodecContext | None = None
-        self._resampler = StreamResampler(48000, SAMPLE_RATE)
+        self._demuxer = WebmDemuxer("A_OPUS")
+        self._codec: av.AudioCodecContext | None = None
+        self._converter = _MonoConverter()
 
     def decode(self, chunk: bytes) -> np.ndarray:
-        self._buffer.extend(chunk)
-        if len(self._buffer) > self.MAX_BYTES:
-            raise AudioFormatError("WebM stream too long; start a new audio stream")
         try:
-            container = av.open(io.BytesIO(bytes(self._buffer)), format="webm", mode="r")
-        except (av.error.InvalidDataError, av.error.EOFError) as exc:
-            if len(self._buffer) < 4096:
-                return np.zeros(0, np.float32)  # the header may not be complete yet
-            raise AudioFormatError(f"not a WebM/Opus stream: {exc}") from exc
-        try:
-            stream = next((s for s in container.streams if s.type == "audio"), None)
-            if stream is None:
-                raise AudioFormatError("the WebM stream has no audio track")
-            if self._codec is None:
-                self._codec = av.CodecContext.create(stream.codec_context.name, "r")
-                self._codec.extradata = stream.codec_context.extradata
-            packets = []
-            try:
-                for packet in container.demux(stream):
-                    if packet.size:
-                        packets.append(packet)
-            except (av.error.InvalidDataError, av.error.EOFError):
-                pass  # a packet cut by the chunk border; it is complete next time
-        finally:
-            container.close()
-        # The last demuxed packet may be truncated; keep it for the next pass.
-        fresh = packets[self._decoded_packets : max(self._decoded_packets, len(packets) - 1)]
-        self._decoded_packets += len(fresh)
-        return self._decode_packets(fresh)
-
-    def _decode_packets(self, packets: list[av.Packet]) -> np.ndarray:
-        assert self._codec is not None or not packets
-        pieces = []
-        for packet in packets:
-            try:
-                for frame in self._codec.decode(packet):  # type: ignore[union-attr]
-                    pieces.append(self._to_mono_16k(frame))
-            except av.error.InvalidDataError as exc:
-                raise AudioFormatError(f"undecodable Opus packet: {exc}") from exc
-        return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
-
-    def _to_mono_16k(self, frame: av.AudioFrame) -> np.ndarray:
-        samples = frame.to_ndarray().astype(np.float32)
-        if frame.format.is_planar:
-            mono = samples.mean(axis=0)
-        else:
-            mono = samples.reshape(-1, len(frame.layout.channels)).mean(axis=1)
-        if frame.format.name.startswith("s16"):
-            mono = mono / 32768.0
-        if frame.sample_rate != self._resampler.src_rate:
-            self._resampler = StreamResampler(frame.sample_rate, SAMPLE_RATE)
-        return self._resampler.resample(mono)
+            packets = self._demuxer.feed(chunk)
+        except WebmError as exc:
+            raise AudioFormatError(f"not a usable WebM/Opus stream: {exc}") from exc
+        if not packets:
+            return _empty()
+        codec = self._codec or self._open_codec()
+        return _join(self._converter.convert(self._decode_packets(codec, packets)))
 
     def flush(self) -> np.ndarray:
-        container_packets: list[av.Packet] = []
-        if self._buffer:
+        frames = self._decode_packets(self._codec, [None]) if self._codec is not None else []
+        return _join(self._converter.convert([*frames, None]))
+
+    def _open_codec(self) -> av.AudioCodecContext:
+        track = self._demuxer.track
+        assert track is not None, "the demuxer returns packets only after the track list"
+        codec = av.CodecContext.create("opus", "r")
+        if track.codec_private:
+            codec.extradata = track.codec_private  # OpusHead: channels, pre-skip, channel mapping
+        codec.sample_rate = 48000
+        codec.layout = "stereo" if track.channels == 2 else "mono"
+        self._codec = codec
+        return codec
+
+    @staticmethod
+    def _decode_packets(codec: av.AudioCodecContext, packets: Sequence[bytes | None]) -> list[av.AudioFrame]:
+        """Decoded frames; one damaged packet costs its 20 ms, not the stream."""
+        frames = []
+        for payload in packets:
             try:
-                with av.open(io.BytesIO(bytes(self._buffer)), format="webm", mode="r") as container:
-                    stream = next(s for s in container.streams if s.type == "audio")
-                    container_packets = [p for p in container.demux(stream) if p.size]
-            except (av.error.FFmpegError, StopIteration):
-                container_packets = []
-        tail = self._decode_packets(container_packets[self._decoded_packets :])
-        self._decoded_packets = len(container_packets)
-        return np.concatenate([tail, self._resampler.flush()])
+                frames.extend(codec.decode(None if payload is None else av.Packet(payload)))
+            except av.error.FFmpegError as exc:
+                log.warning("skipped an undecodable Opus packet: %s", exc)
+        return frames
 
 
 def create_decoder(audio_format: str) -> StreamDecoder:
+    """A fresh decoder for one stream of `audio_format` ("pcm16", "mulaw" or "webm")."""
     if audio_format == "pcm16":
         return Pcm16Decoder()
     if audio_format == "mulaw":
@@ -183,23 +168,25 @@ def load_audio_file(path: str | Path) -> np.ndarray:
             stream = next((s for s in container.streams if s.type == "audio"), None)
             if stream is None:
                 raise AudioFormatError(f"{path}: no audio track")
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-            pieces = []
-            for frame in container.decode(stream):
-                pieces.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
-            pieces.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
-    except (av.error.FFmpegError, OSError) as exc:
+            converter = _MonoConverter()
+            pieces = converter.convert(container.decode(stream))  # type: ignore[arg-type]  # audio stream
+            pieces += converter.convert([None])
+    except AudioFormatError:
+        raise
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise AudioFormatError(f"{path}: cannot read audio: {exc}") from exc
-    return np.concatenate(pieces).astype(np.float32) if pieces else np.zeros(0, np.float32)
+    log.debug("loaded %s: %.1f s", path, sum(len(p) for p in pieces) / SAMPLE_RATE)
+    return _join(pieces)
 
 
 def float_to_pcm16(samples: np.ndarray) -> bytes:
     """Float samples in [-1, 1] as 16-bit little-endian PCM (what the browser sends)."""
     clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
-    return (clipped * 32767.0).astype("<i2").tobytes()
+    return np.round(clipped * 32767.0).astype("<i2").tobytes()
 
 
 __all__ = [
+    "FORMATS",
     "SAMPLE_RATE",
     "AudioFormatError",
     "MulawDecoder",

@@ -28,6 +28,7 @@ from earshot.transcription.pool import DecodePool
 log = logging.getLogger(__name__)
 
 MIN_COMMIT_SAMPLES = SAMPLE_RATE  # decodes of under 1 s of speech are too unreliable to commit
+EMPTY_PARTIAL_RETRY_MS = 160  # after a partial that heard nothing yet
 MAX_BACKLOG_FRAMES = 500  # about 10 s of 20 ms frames; beyond that the leg is overloaded
 _WORD = re.compile(r"[^\w']+")
 
@@ -61,18 +62,21 @@ class LocalAgreement:
         words = hypothesis.split()
         agreed = min(_common_prefix(self._previous, words), len(words) - 1)
         if may_commit and agreed > len(self.stable) and _common_prefix(self.stable, words) == len(self.stable):
-            self.stable = words[:agreed]
+            self.stable = self.stable + words[len(self.stable) : agreed]  # committed words keep their spelling
         self._previous = words
         return " ".join(self.stable), " ".join(self.stable + self._tail(words))
 
     def finalize(self, final_text: str) -> str:
-        """The final text, with the stable prefix exactly as it was already shown."""
-        return " ".join(self.stable + self._tail(final_text.split())).strip()
+        """The final text: it keeps the stable prefix exactly as shown when the final decode
+        agrees with it, and otherwise wins (a decode of the whole utterance is the better one,
+        e.g. "order 1, 2, 3, 4, 5" after partials said "order one two three")."""
+        words = final_text.split()
+        if self.stable and _common_prefix(self.stable, words) == len(self.stable):
+            return " ".join(self.stable + words[len(self.stable) :]).strip()
+        return final_text.strip()
 
     def _tail(self, words: list[str]) -> list[str]:
         """The words of `words` that come after the stable prefix, aligned by content."""
-        if not self.stable:
-            return words
         if _common_prefix(self.stable, words) == len(self.stable):
             return words[len(self.stable) :]
         matcher = difflib.SequenceMatcher(a=[_norm(w) for w in self.stable], b=[_norm(w) for w in words])
@@ -207,11 +211,16 @@ class LegTranscriber:
         events = self._segmenter.feed(tail) if len(tail) else []
         return [*events, *self._segmenter.flush()]
 
+    @property
+    def _retry_samples(self) -> int:
+        return (self.settings.partial_interval_ms - EMPTY_PARTIAL_RETRY_MS) * SAMPLE_RATE // 1000
+
     def _begin_utterance(self) -> None:
         self._utterances += 1
         self._current_id = f"{self.leg}-{self._utterances}"
         self._agreement = LocalAgreement()
-        self._audio_since_partial = 0
+        # The first partial goes out as soon as speech is certain; later ones every interval.
+        self._audio_since_partial = self.settings.partial_interval_ms * SAMPLE_RATE // 1000
 
     def _maybe_partial(self) -> None:
         interval = self.settings.partial_interval_ms * SAMPLE_RATE // 1000
@@ -234,6 +243,8 @@ class LegTranscriber:
             return  # skipped under load, or the utterance already ended
         text = clean(result).text.strip()
         if not text:
+            # Too little speech to recognise yet: try again soon rather than a full interval later.
+            self._audio_since_partial = max(self._audio_since_partial, self._retry_samples)
             return
         stable, full = agreement.update(text, may_commit=len(audio) >= MIN_COMMIT_SAMPLES)
         end_ms = start_ms + len(audio) * 1000 // SAMPLE_RATE
