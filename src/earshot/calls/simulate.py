@@ -217,4 +217,7 @@ async def simulate_phone_call(
         await phone_ws.send(json.dumps({"event": "stop", "sequenceNumber": str(next(sequence)), "streamSid": stream_sid}))
         await asyncio.sleep(0.3)
         collector.cancel()
+        # Leave the agent ready for the next call: a call ended by the caller awaits a wrap-up.
+        wrap_up = {"type": "wrap_up", "call_id": call.call_id, "disposition": "resolved", "notes": "call-sim"}
+        await agent.send(json.dumps(wrap_up))
     return call
