@@ -1,0 +1,181 @@
+"""Agent assist as a stage after the event log: who is calling, how they feel, what to do next.
+
+It listens to logged call events and logs its own (customer_context, sentiment,
+sentiment_alert, suggestion), which reach the agent and supervisors, never the customer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from earshot.assist.provider import SuggestionProvider
+from earshot.assist.sentiment import SentimentAnalyzer, SentimentTracker
+from earshot.assist.types import SuggestionRequest, Turn
+from earshot.calls.hub import CallError, CallHub
+from earshot.calls.models import Call
+from earshot.calls.protocol import ErrorCode, LoggedEvent
+from earshot.customers.lookup import customer_context, resolve_caller
+from earshot.customers.schemas import CustomerContext
+from earshot.db import Database
+
+log = logging.getLogger(__name__)
+
+HISTORY_TURNS = 30
+
+
+@dataclass
+class _CallAssist:
+    """What assist remembers of one live call."""
+
+    tracker: SentimentTracker
+    history: list[Turn] = field(default_factory=list)
+    customer: CustomerContext | None = None
+    suggestion_ids: set[str] = field(default_factory=set)
+    pending: asyncio.Task[None] | None = None
+
+
+class AssistPipeline:
+    def __init__(
+        self, hub: CallHub, db: Database, provider: SuggestionProvider, sentiment: SentimentAnalyzer, threshold: float
+    ) -> None:
+        self.hub = hub
+        self.db = db
+        self.provider = provider
+        self.sentiment = sentiment
+        self.threshold = threshold
+        self._calls: dict[str, _CallAssist] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        hub.observers.append(self.on_event)
+
+    def on_event(self, event: LoggedEvent) -> None:
+        """Called by the hub for every logged event, after it was published."""
+        kind = getattr(event, "type", "")
+        if kind == "call_started":
+            self._spawn(self._resolve(event.call_id))
+        elif kind in ("chat", "transcript") and getattr(event, "final", True):
+            state = self._state(event.call_id)
+            text: str = event.text  # type: ignore[attr-defined]
+            state.history.append(Turn(speaker=event.speaker, text=text))  # type: ignore[attr-defined]
+            del state.history[:-HISTORY_TURNS]
+            if event.speaker == "customer":  # type: ignore[attr-defined]
+                self._customer_said(event.call_id, event.seq or 0, text, state)
+        elif kind == "call_ended":
+            state = self._calls.pop(event.call_id, None)
+            if state is not None and state.pending is not None:
+                state.pending.cancel()
+
+    def _state(self, call_id: str) -> _CallAssist:
+        if call_id not in self._calls:
+            self._calls[call_id] = _CallAssist(SentimentTracker(alert_threshold=self.threshold))
+        return self._calls[call_id]
+
+    def _customer_said(self, call_id: str, seq: int, text: str, state: _CallAssist) -> None:
+        score = self.sentiment.score(text)
+        update = state.tracker.add(score)
+        self._spawn(self._log_sentiment(call_id, seq, update))
+        # A newer utterance supersedes the suggestion still being worked out for an older one.
+        if state.pending is not None and not state.pending.done():
+            state.pending.cancel()
+        history = list(state.history[:-1])
+        state.pending = self._spawn(self._suggest(call_id, seq, text, history, state))
+
+    async def _log_sentiment(self, call_id: str, seq: int, update: Any) -> None:
+        await self.hub.log_event(
+            call_id,
+            "sentiment",
+            utterance_seq=seq,
+            score=round(update.score.score, 3),
+            label=update.score.label,
+            confidence=round(update.score.confidence, 3),
+            trend=round(update.trend, 3),
+            trend_delta=round(update.trend_delta, 3),
+        )
+        if update.alert:
+            await self.hub.log_event(
+                call_id,
+                "sentiment_alert",
+                utterance_seq=seq,
+                score=round(update.score.score, 3),
+                trend=round(update.trend, 3),
+                reason=update.alert,
+            )
+
+    async def _suggest(self, call_id: str, seq: int, text: str, history: list[Turn], state: _CallAssist) -> None:
+        request = SuggestionRequest(utterance=text, history=history, customer=state.customer)
+        suggestion = await self.provider.suggest(request)
+        suggestion_id = uuid.uuid4().hex[:12]
+        state.suggestion_ids.add(suggestion_id)
+        await self.hub.log_event(
+            call_id, "suggestion", suggestion_id=suggestion_id, answers_seq=seq, **suggestion.model_dump(mode="json")
+        )
+
+    async def _resolve(self, call_id: str) -> None:
+        async with self.db.sessions() as session:
+            call = await session.get(Call, call_id)
+            if call is None:
+                return
+            resolution = await resolve_caller(
+                session, name=call.customer_name, email=call.customer_email, phone=call.customer_phone
+            )
+            if resolution.customer is not None:
+                call.customer_id = resolution.customer.id
+                await session.commit()
+        self._state(call_id).customer = resolution.customer
+        await self.hub.log_event(
+            call_id,
+            "customer_context",
+            status=resolution.status,
+            reason="caller_id",
+            customer=resolution.customer.model_dump(mode="json") if resolution.customer else None,
+            candidates=[c.model_dump(mode="json") for c in resolution.candidates],
+        )
+
+    async def attach(self, call_id: str, customer_id: int, reason: str = "attached") -> None:
+        """The agent says who the caller is (or the record changed): refresh the panel."""
+        async with self.db.sessions() as session:
+            context = await customer_context(session, customer_id)
+            if context is None:
+                raise CallError(ErrorCode.not_found, f"no customer {customer_id}")
+            call = await session.get(Call, call_id)
+            if call is not None:
+                call.customer_id = customer_id
+                await session.commit()
+        self._state(call_id).customer = context
+        await self.hub.log_event(
+            call_id, "customer_context", status="matched", reason=reason, customer=context.model_dump(mode="json")
+        )
+
+    async def customer_updated(self, customer_id: int) -> None:
+        """A ticket or record changed: every live call about this customer gets the new context."""
+        for call_id, state in list(self._calls.items()):
+            if state.customer is not None and state.customer.id == customer_id:
+                await self.attach(call_id, customer_id, reason="updated")
+
+    async def feedback(self, call_id: str, suggestion_id: str, accepted: bool, agent_id: int) -> None:
+        state = self._calls.get(call_id)
+        if state is None or suggestion_id not in state.suggestion_ids:
+            raise CallError(ErrorCode.not_found, "no such suggestion in this call")
+        await self.hub.log_event(
+            call_id, "suggestion_feedback", suggestion_id=suggestion_id, accepted=accepted, agent_id=agent_id
+        )
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("assist task failed", exc_info=task.exception())
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

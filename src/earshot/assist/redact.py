@@ -1,0 +1,210 @@
+"""Masks payment cards, US social security numbers and labelled national IDs in what was said.
+
+Transcripts spell numbers both ways ("4111 1111 ..." and "four one one one, double one
+..."), so numbers are read as runs of digit tokens: digit groups, digit words ("oh" and
+"nought" for zero) and "double"/"triple" repeats. A run is a card when it has 13-19
+digits, starts like a card (2-6) and passes the Luhn check, or when a nearby word says
+"card"; order, tracking, account and phone numbers are left alone. SSNs are masked in
+their written 3-2-4 shape, and any ID when a label names it ("social security number",
+"SIN", "national insurance number", "passport number"). The agent keeps a card's last
+four digits to confirm which card the customer means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+RedactionKind = Literal["card", "card_security_code", "ssn", "national_id"]
+
+MASKS: dict[RedactionKind, str] = {
+    "card": "[card ending {last4}]",
+    "card_security_code": "[card security code]",
+    "ssn": "[SSN]",
+    "national_id": "[national ID]",
+}
+
+
+@dataclass(frozen=True)
+class RedactionResult:
+    text: str
+    redactions: list[RedactionKind] = field(default_factory=list)  # in order of appearance
+
+
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "niner": "9",
+}  # fmt: skip
+_REPEATS = {"double": 2, "triple": 3}
+_WORD = r"\b(?:zero|oh|o(?!['\u2019])|nought|one|two|three|four|five|six|seven|eight|nine|niner)\b"
+_DIGIT_TOKEN = rf"(?:\b(?:double|triple)\s+(?:{_WORD}|\d\b)|{_WORD}|\d+(?![\dA-Za-z]))"
+# Between tokens: spaces, a dash, or punctuation followed by a space ("4111, 1111");
+# never a bare comma or dot, so amounts like 1,234.56 stay whole.
+_SEP = r"(?:\s*[,;.]\s+|\s*[-\u2013]\s*|\s+)"
+_NUMBER_RUN = re.compile(rf"(?<![\w$\u00a3\u20ac])(?:{_DIGIT_TOKEN})(?:{_SEP}(?:{_DIGIT_TOKEN}))*", re.IGNORECASE)
+_TOKEN = re.compile(_DIGIT_TOKEN, re.IGNORECASE)
+_SPOKEN = re.compile(rf"(?:\b(?:double|triple)\s+)?{_WORD}", re.IGNORECASE)
+
+# IDs mix letters and digits ("AB 12 34 56 C"): a token with a digit, one or two capitals
+# (not "I"), or a spoken digit.
+_ID_TOKEN = rf"(?:[A-Za-z]{{0,3}}\d[\dA-Za-z]*|(?-i:[A-HJ-Z]{{1,2}})\b|(?:double|triple)\s+{_WORD}|{_WORD})"
+_ID_RUN = re.compile(rf"(?<![\w-])(?:{_ID_TOKEN})(?:{_SEP}(?:{_ID_TOKEN}))*", re.IGNORECASE)
+
+_SSN_WRITTEN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
+
+# (kind, label, fewest digits in the value, most digits, how far after the label it may start)
+_LABELS: list[tuple[RedactionKind, re.Pattern[str], int, int, int]] = [
+    ("ssn", re.compile(
+        r"social security(?: number| no\.?)?|(?-i:\bSSN\b|\bS\.? S\.? N\b)|my social(?= is| number)"
+        r"|last (?:four|4)(?: digits)? of (?:my |the )?social", re.IGNORECASE), 4, 9, 40),
+    ("national_id", re.compile(
+        r"national insurance(?: number| no\.?)?|(?-i:\bNI number|\bNINO\b|\bSIN\b|\bS\.? I\.? N\b|\bTIN\b)"
+        r"|social insurance(?: number| no\.?)?|passport(?: number| no\.?)?|driv(?:er'?s|ing) licen[cs]e(?: number)?"
+        r"|tax (?:id|identification)(?: number)?|national id(?:entity)?(?: card)?(?: number)?"
+        r"|identity card(?: number)?",
+        re.IGNORECASE), 5, 20, 40),
+    ("card_security_code", re.compile(
+        r"(?-i:\bCVV2?\b|\bCVC2?\b|\bCSC\b)|security code|(?:three|3) digits on the back", re.IGNORECASE), 3, 4, 25),
+]  # fmt: skip
+
+# The last label before a number says what it is; only card words make a Luhn failure a card.
+_CONTEXT = re.compile(
+    r"\b(?:(?P<card>card|visa|mastercard|master card|amex|american express|discover|debit|credit)"
+    r"|(?P<other>order|tracking|reference|ref|confirmation|invoice|account|phone|mobile|cell|landline|call me|"
+    r"ring me|reach me|customer number|member(?:ship)? number|serial))\b",
+    re.IGNORECASE,
+)
+_CONTEXT_CHARS = 60
+_OTHER_NUMBER_REACH = 25  # an order/phone/account label this close before a number names it
+_CARD_DIGITS = range(13, 20)
+
+
+def redact(text: str) -> RedactionResult:
+    """Mask the PII in one utterance; text without any comes back unchanged."""
+    spans: list[tuple[int, int, RedactionKind, str]] = []
+    _labelled(text, spans)
+    _cards(text, spans)
+    for match in _SSN_WRITTEN.finditer(text):
+        _claim(spans, match.start(), match.end(), "ssn", MASKS["ssn"])
+    if not spans:
+        return RedactionResult(text)
+    spans.sort()
+    out, last = [], 0
+    for start, end, _, mask in spans:
+        out.append(text[last:start] + mask)
+        last = end
+    out.append(text[last:])
+    return RedactionResult("".join(out), [kind for _, _, kind, _ in spans])
+
+
+def redact_text(text: str) -> str:
+    """`redact` for callers that only want the masked text."""
+    return redact(text).text
+
+
+def _claim(
+    spans: list[tuple[int, int, RedactionKind, str]], start: int, end: int, kind: RedactionKind, mask: str
+) -> None:
+    if all(end <= s or start >= e for s, e, _, _ in spans):
+        spans.append((start, end, kind, mask))
+
+
+def _labelled(text: str, spans: list[tuple[int, int, RedactionKind, str]]) -> None:
+    for kind, label, fewest, most, reach in _LABELS:
+        for found in label.finditer(text):
+            if _inside_mask(text, found.start()):
+                continue  # "[national ID]", "[SSN]": already masked, redacting twice changes nothing
+            for value in _ID_RUN.finditer(text, found.end()):
+                between = text[found.end() : value.start()]
+                if len(between) > reach or "[" in between or _context(between)[0] == "other":
+                    break
+                digits = _count_digits(value.group(0))
+                if digits >= fewest and (kind != "card_security_code" or digits <= most):
+                    _claim(spans, value.start(), value.end(), kind, MASKS[kind])
+                    break
+
+
+def _cards(text: str, spans: list[tuple[int, int, RedactionKind, str]]) -> None:
+    for run in _NUMBER_RUN.finditer(text):
+        tokens = [
+            (m.start() + run.start(), m.end() + run.start(), _digits(m.group(0))) for m in _TOKEN.finditer(run.group(0))
+        ]
+        if sum(len(d) for _, _, d in tokens) < min(_CARD_DIGITS):
+            continue
+        context, distance = _context(text[max(0, run.start() - _CONTEXT_CHARS) : run.start()])
+        if context == "other" and distance <= _OTHER_NUMBER_REACH:
+            continue
+        found = _card_within(tokens, text, card_context=context == "card")
+        if found is not None:
+            start, end, digits = found
+            _claim(spans, start, end, "card", MASKS["card"].format(last4=digits[-4:]))
+
+
+def _card_within(tokens: list[tuple[int, int, str]], text: str, card_context: bool) -> tuple[int, int, str] | None:
+    """The longest stretch of the run that is a card; edges may be trimmed when plausible.
+
+    A transcript can glue a stray "one" or "oh" to a card, or an expiry date after it, so
+    up to two tokens may be dropped at either end when they are spelled words, or the run
+    is too long to be one card, or the customer said it is a card.
+    """
+    n = len(tokens)
+    total = sum(len(d) for _, _, d in tokens)
+    candidates = []
+    for i in range(min(3, n)):
+        for j in range(n, max(i, n - 3), -1):
+            dropped = tokens[:i] + tokens[j:]
+            if dropped and not (card_context or total > max(_CARD_DIGITS) or all(_is_word(text, t) for t in dropped)):
+                continue
+            digits = "".join(d for _, _, d in tokens[i:j])
+            if len(digits) in _CARD_DIGITS:
+                candidates.append((len(digits), i, j, digits))
+    for _, i, j, digits in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        if digits[0] in "23456" and _luhn_ok(digits):
+            return tokens[i][0], tokens[j - 1][1], digits
+    if card_context and total in _CARD_DIGITS:
+        # Said to be a card but fails Luhn: most likely a mis-heard digit, still mask it.
+        digits = "".join(d for _, _, d in tokens)
+        return tokens[0][0], tokens[-1][1], digits
+    return None
+
+
+def _context(before: str) -> tuple[str | None, int]:
+    """What the nearest label before a number says it is, and how many characters back."""
+    last = None
+    for found in _CONTEXT.finditer(before):
+        last = found
+    if last is None:
+        return None, len(before)
+    return ("card" if last.group("card") else "other"), len(before) - last.end()
+
+
+def _inside_mask(text: str, position: int) -> bool:
+    opening = text.rfind("[", 0, position)
+    return opening != -1 and "]" not in text[opening:position]
+
+
+def _count_digits(value: str) -> int:
+    spoken = sum(len(_digits(m.group(0))) for m in _SPOKEN.finditer(value))
+    return spoken + sum(ch.isdigit() for ch in value)
+
+
+def _digits(token: str) -> str:
+    words = token.lower().split()
+    if words[0] in _REPEATS:
+        return _digits(words[-1]) * _REPEATS[words[0]]
+    return _DIGIT_WORDS.get(words[0], words[0])
+
+
+def _is_word(text: str, token: tuple[int, int, str]) -> bool:
+    return not text[token[0]].isdigit()
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0

@@ -1,0 +1,168 @@
+"""PII redaction: cards (written and spoken), SSNs and labelled IDs masked; other numbers left alone."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from earshot.assist.factory import create_redactor
+from earshot.assist.redact import redact, redact_text
+from earshot.config import Settings
+
+SPOKEN = {"0": "oh", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven",
+          "8": "eight", "9": "nine"}  # fmt: skip
+
+
+def _spoken(digits: str) -> str:
+    return " ".join(SPOKEN[d] for d in digits)
+
+
+@pytest.mark.parametrize(
+    ("said", "last4"),
+    [
+        ("My card is 4111 1111 1111 1111.", "1111"),
+        ("It's 4111-1111-1111-1111, expiring next year.", "1111"),
+        ("the number is 4111111111111111", "1111"),
+        ("Amex 3782 822463 10005 please", "0005"),
+        ("Mastercard 5555 5555 5555 4444", "4444"),
+        ("it is 5 5 5 5 5 5 5 5 5 5 5 5 4 4 4 4", "4444"),
+        ("Discover 6011 0009 9013 9424 thanks", "9424"),
+        ("a 13 digit one: 4222222222222", "2222"),
+        ("four one one one, one one one one, one one one one, double one double one", "1111"),
+        ("Put it on my visa, four oh oh oh, one two three four, five six seven eight, nine oh one oh", "9010"),
+        ("three seven eight two, eight two two four six three, one oh oh oh five", "0005"),
+        ("4111 1111 one one one one 1111 triple one one", "1111"),
+        ("Okay the new one, four one one one one one one one one one one one one one one one", "1111"),
+    ],
+)
+def test_card_numbers_are_masked_keeping_the_last_four(said: str, last4: str) -> None:
+    result = redact(said)
+    assert f"[card ending {last4}]" in result.text
+    assert result.redactions == ["card"]
+    digits_left = "".join(ch for ch in result.text if ch.isdigit())
+    assert digits_left in (last4, "13" + last4), result.text
+
+
+def test_the_words_around_a_card_are_kept() -> None:
+    result = redact("My card is 4111 1111 1111 1111, expiry oh four twenty six.")
+    assert result.text == "My card is [card ending 1111], expiry oh four twenty six."
+
+
+def test_an_expiry_date_glued_to_the_card_is_trimmed_off() -> None:
+    assert redact("4111 1111 1111 1111 12 26").text == "[card ending 1111] 12 26"
+
+
+def test_a_number_said_to_be_a_card_is_masked_even_when_misheard() -> None:
+    result = redact("my card number is 4111 1111 1111 1112")
+    assert result.text == "my card number is [card ending 1112]" and result.redactions == ["card"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "4111 1111 1111 1112",
+        "call me on 4111 1111 1111 1112",
+        "My number is 0044 7911 123456, or 07911 123 456.",
+        "You can reach me at +1 415 555 2671 extension 1234.",
+        "Yes, it is order one two three four five.",
+        "order number 4111 1111 1111 1111",
+        "My tracking number is 1Z 999 AA1 0123 4567 84.",
+        "There is a charge of forty nine dollars on my card that I do not recognise.",
+        "It cost $1,234.56 on 2024-05-01 at 10:30, and $49.99 on 12/05/2024.",
+        "I was on hold for forty five minutes, from two oh five to two fifty.",
+        "My email is jane dot doe at example dot com.",
+        "The reference is 1234 5678 9012 3456 7890 1234.",
+        "one two three, four five, six seven eight nine",
+        "I need a passport photo for the form.",
+        "Oh I see, that was the annual renewal.",
+    ],
+)
+def test_other_numbers_are_left_alone(said: str) -> None:
+    result = redact(said)
+    assert result.text == said and result.redactions == []
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "My SSN is 123-45-6789.",
+        "it's 123 45 6789",
+        "my social security number is one two three, four five, six seven eight nine",
+        "Social security number: 123456789.",
+        "The last four of my social are six seven eight nine",
+    ],
+)
+def test_social_security_numbers_are_masked(said: str) -> None:
+    result = redact(said)
+    assert "[SSN]" in result.text and result.redactions == ["ssn"]
+    assert not any(ch.isdigit() for ch in result.text)
+    assert not any(word in result.text.split() for word in ("six", "seven", "eight", "nine"))
+
+
+def test_numbers_that_cannot_be_ssns_are_left_alone() -> None:
+    for said in ("000-12-3456", "666-12-3456", "123-00-4567", "123-45-0000", "123-45 6789"):
+        assert redact(said).text == said
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("national insurance number AB123456C", "national insurance number [national ID]"),
+        (
+            "my national insurance number is Q Q 12 34 56 C thanks",
+            "my national insurance number is [national ID] thanks",
+        ),
+        ("My SIN is 046 454 286.", "My SIN is [national ID]."),
+        (
+            "my social insurance number is oh four six, four five four, two eight six",
+            "my social insurance number is [national ID]",
+        ),
+        ("Passport number 533 380 006, issued in 2019.", "Passport number [national ID], issued in 2019."),
+    ],
+)
+def test_labelled_national_ids_are_masked(said: str, expected: str) -> None:
+    result = redact(said)
+    assert result.text == expected and result.redactions == ["national_id"]
+
+
+def test_a_card_security_code_is_masked() -> None:
+    result = redact("card 4111 1111 1111 1111 and the CVV is seven three seven")
+    assert result.text == "card [card ending 1111] and the CVV is [card security code]"
+    assert result.redactions == ["card", "card_security_code"]
+
+
+def test_several_kinds_come_back_in_order_of_appearance() -> None:
+    result = redact("SSN 123-45-6789, card 5555 5555 5555 4444, NI number AB 12 34 56 C.")
+    assert result.redactions == ["ssn", "card", "national_id"]
+    assert result.text == "SSN [SSN], card [card ending 4444], NI number [national ID]."
+    assert redact_text("SSN 123-45-6789") == "SSN [SSN]"
+
+
+def test_text_without_pii_comes_back_unchanged() -> None:
+    said = "I forgot my password and the reset email never arrives."
+    assert redact(said).text == said and redact(said).redactions == []
+
+
+def test_redaction_is_fast_enough_for_every_transcript() -> None:
+    said = "Hi, I am calling about order 12345, my card 4111 1111 1111 1111 was charged twice. " * 4
+    started = time.perf_counter()
+    for _ in range(200):
+        redact(said)
+    assert (time.perf_counter() - started) / 200 < 0.005
+
+
+def test_the_redact_pii_setting_picks_masking_or_nothing() -> None:
+    said = "card 4111 1111 1111 1111"
+    assert create_redactor(Settings())(said) == "card [card ending 1111]"
+    assert create_redactor(Settings(redact_pii=False))(said) == said
+
+
+def test_redacting_twice_changes_nothing_more() -> None:
+    for said in (
+        "My SIN is 046 454 286, and the CVV is 737, expiry 0426.",
+        "national insurance number AB123456C, passport 533 380 006, card 4111 1111 1111 1111 and security code 123",
+        "My SSN is 123-45-6789 and it ends 1234 5678.",
+    ):
+        once = redact_text(said)
+        assert redact_text(once) == once
