@@ -130,6 +130,17 @@ async def _wait_for(ws: ClientConnection, type_: str, timeout: float) -> dict[st
             return message
 
 
+async def _settle(call: SimulatedCall, quiet: float, limit: float = 20.0) -> None:
+    """Wait until the last utterance's final has arrived (or nothing more comes), at most `limit` s."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+        last = call.heard[-1] if call.heard else None
+        idle = time.monotonic() - call.started - (last.at if last else 0.0)
+        if (last is None or last.message["final"]) and idle >= quiet:
+            return
+
+
 async def _stream(send: Callable[[bytes], Any], frames: list[bytes], call: SimulatedCall) -> None:
     """Send frames at real-time pace (each frame on its own due time, so delays don't accumulate)."""
     call.started, call.started_epoch = time.monotonic(), time.time()
@@ -162,7 +173,7 @@ async def simulate_web_call(
         await ws.send(json.dumps({"type": "audio_start", "format": "pcm16", "sample_rate": SAMPLE_RATE}))
         await _stream(ws.send, web_frames(audio), call)
         await ws.send(json.dumps({"type": "audio_stop"}))
-        await asyncio.sleep(settle_seconds)
+        await _settle(call, settle_seconds)
         await ws.send(json.dumps({"type": "end_call"}))
         await asyncio.sleep(0.2)
         collector.cancel()
@@ -213,7 +224,7 @@ async def simulate_phone_call(
             await phone_ws.send(json.dumps({"event": "media", "sequenceNumber": str(next(sequence)), "media": media, "streamSid": stream_sid}))
 
         await _stream(send_media, phone_frames(audio), call)
-        await asyncio.sleep(settle_seconds)
+        await _settle(call, settle_seconds)
         await phone_ws.send(json.dumps({"event": "stop", "sequenceNumber": str(next(sequence)), "streamSid": stream_sid}))
         await asyncio.sleep(0.3)
         collector.cancel()

@@ -283,11 +283,17 @@ async def agent_socket(websocket: WebSocket, last_seq: int = 0) -> None:
         connection.rewind(call_id, message.last_seq)
         await _replay(connection, hub, call_id, _everything)
 
+    def assist() -> Any:
+        pipeline = getattr(websocket.app.state, "assist", None)
+        if pipeline is None:
+            raise CallError(ErrorCode.conflict, "agent assist is not enabled on this server")
+        return pipeline
+
     async def feedback(message: SuggestionFeedback) -> None:
-        await websocket.app.state.assist.feedback(own_call(message.call_id), message.suggestion_id, message.accepted, user.id)
+        await assist().feedback(own_call(message.call_id), message.suggestion_id, message.accepted, user.id)
 
     async def attach(message: AttachCustomer) -> None:
-        await websocket.app.state.assist.attach(own_call(message.call_id), message.customer_id)
+        await assist().attach(own_call(message.call_id), message.customer_id)
 
     leg = CallLeg(hub, websocket.app.state.transcription, Speaker.agent)
     handlers: dict[str, Handler] = {

@@ -73,6 +73,17 @@ def load_model(model: str, compute_type: str, cpu_threads: int, workers: int) ->
 
 
 SHORT_CONTEXT_MAX_SECONDS = 28.0
+TOKENS_PER_SECOND = 10  # speech runs at 3-5 tokens a second; more is a decoding loop
+
+
+def max_new_tokens(duration: float) -> int:
+    """A cap on the tokens decoded for `duration` seconds of audio.
+
+    On short audio greedy Whisper often loops ("Yes. Yes. Yes. ..." up to its 224-token limit),
+    which costs ~10x a normal decode and delays the next partial; real speech never needs this
+    many tokens, and `filters.collapse_repeats` folds what remains of a loop.
+    """
+    return min(224, 8 + int(duration * TOKENS_PER_SECOND))
 SHORT_CONTEXT_PADDING = SAMPLE_RATE  # 1 s of trailing silence; 0.5 s makes Whisper stop early
 FRAMES_PER_SECOND = 100
 
@@ -131,7 +142,7 @@ class FasterWhisperEngine:
                 encoded,
                 [tokens_in],
                 beam_size=self.beam_size,
-                max_length=224,
+                max_length=len(tokens_in) + max_new_tokens(duration),
                 return_scores=True,
                 return_no_speech_prob=True,
                 suppress_blank=True,
