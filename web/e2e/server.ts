@@ -35,6 +35,7 @@ export interface RunningEarshot {
   stop: () => Promise<void>;
 }
 
+/** Starts `earshot serve --demo` on a free port with a fresh data dir; `stop` kills it and cleans up. */
 export async function startEarshot(extraEnv: Record<string, string> = {}): Promise<RunningEarshot> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "earshot-e2e-"));
@@ -43,28 +44,46 @@ export async function startEarshot(extraEnv: Record<string, string> = {}): Promi
     env: { ...process.env, EARSHOT_DATA_DIR: dataDir, EARSHOT_LOG_LEVEL: "WARNING", ...extraEnv },
     stdio: ["ignore", "inherit", "inherit"],
   });
+  let spawnError: Error | null = null;
+  child.on("error", (error) => (spawnError = error));
+  // Never leave a server behind, even if the test runner itself dies.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+
+  const stop = async () => {
+    process.removeListener("exit", killOnExit);
+    if (spawnError === null && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once("exit", done));
+      child.kill("SIGTERM");
+      const timeout = new Promise((done) => setTimeout(done, 5000, "timeout"));
+      if ((await Promise.race([exited, timeout])) === "timeout") {
+        child.kill("SIGKILL");
+        await exited;
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`earshot exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(`${baseUrl}/api/health`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
+  try {
+    for (;;) {
+      if (spawnError) throw new Error(`cannot start ${binary}: ${(spawnError as Error).message}`);
+      if (child.exitCode !== null) throw new Error(`earshot exited with ${child.exitCode} before answering /api/health`);
+      try {
+        const response = await fetch(`${baseUrl}/api/health`);
+        if (response.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error("earshot did not answer /api/health within 90 s");
+      await new Promise((r) => setTimeout(r, 250));
     }
-    if (Date.now() > deadline) throw new Error("earshot did not start in 90 s");
-    await new Promise((r) => setTimeout(r, 250));
+  } catch (error) {
+    await stop();
+    throw error;
   }
-  return {
-    baseUrl,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await new Promise((r) => setTimeout(r, 500));
-      if (child.exitCode === null) child.kill("SIGKILL");
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { baseUrl, stop };
 }
 
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {

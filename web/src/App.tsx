@@ -1,28 +1,43 @@
 import type { ReactNode } from "react";
+import { AppHeader } from "./components/AppHeader";
 import { Link, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import type { Role } from "./lib/api";
 import { hasRole, homeFor, useAuth } from "./lib/auth";
+import { useDocumentTitle } from "./lib/useDocumentTitle";
 import { AdminUsersPage } from "./pages/AdminUsersPage";
 import { AgentPage } from "./pages/AgentPage";
 import { CallPage } from "./pages/CallPage";
 import { LoginPage } from "./pages/LoginPage";
 import { SupervisorPage } from "./pages/SupervisorPage";
 
+function Loading() {
+  return (
+    <p className="page-message muted" role="status">
+      Loading…
+    </p>
+  );
+}
+
 /** Staff pages: log in first, and have the role. */
 function RequireRole({ role, children }: { role: Role; children: ReactNode }) {
   const { user, loading } = useAuth();
   const location = useLocation();
-  if (loading) return <p className="page-message">Loading…</p>;
-  if (!user) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname)}`} replace />;
+  if (loading) return <Loading />;
+  if (!user) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (!hasRole(user, role)) {
     return (
-      <main className="page-message">
-        <h1>You don't have access to this page</h1>
-        <p>
-          It needs the {role} role; you are logged in as {user.display_name} ({user.role}).{" "}
-          <Link to={homeFor(user)}>Go to your console</Link>
-        </p>
-      </main>
+      <div className="console">
+        <AppHeader />
+        <main className="page-message card">
+          <h1>You don't have access to this page</h1>
+          <p>
+            It needs the {role} role; you are logged in as {user.display_name} ({user.role}).
+          </p>
+          <p>
+            <Link to={homeFor(user)}>Go to your console</Link>
+          </p>
+        </main>
+      </div>
     );
   }
   return <>{children}</>;
@@ -30,13 +45,15 @@ function RequireRole({ role, children }: { role: Role; children: ReactNode }) {
 
 function Home() {
   const { user, loading } = useAuth();
-  if (loading) return <p className="page-message">Loading…</p>;
+  if (loading) return <Loading />;
   return <Navigate to={user ? homeFor(user) : "/login"} replace />;
 }
 
 export function NotFoundPage() {
+  useDocumentTitle("Page not found");
   return (
-    <main className="page-message">
+    <main className="page-message card">
+      <p className="eyebrow">404</p>
       <h1>Page not found</h1>
       <p>
         There is nothing at this address. <Link to="/">Go to the start page</Link> or <Link to="/call">call support</Link>.

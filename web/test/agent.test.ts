@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentReducer, initialAgentView } from "../src/state/agent";
+import { agentReducer, canToggleAvailability, initialAgentView } from "../src/state/agent";
 
 const offer = {
   type: "call_offer" as const, call_id: "c1", customer_name: "Jane", channel: "web", waited_seconds: 3,
@@ -27,5 +27,35 @@ describe("agent reducer", () => {
     expect(view.call.phase).toBe("ended");
     view = agentReducer(view, { type: "agent_state", status: "available", call_id: null });
     expect(view.call.callId).toBeNull();
+  });
+
+  it("ignores the revocation of an offer it is not showing", () => {
+    let view = agentReducer(initialAgentView, offer);
+    view = agentReducer(view, { type: "offer_revoked", call_id: "other", reason: "customer_left" });
+    expect(view.offer?.call_id).toBe("c1");
+  });
+
+  it("drops the ringing card once the server says the call is in progress, and follows that call", () => {
+    let view = agentReducer(agentReducer(initialAgentView, { type: "agent_state", status: "offered", call_id: "c1" }), offer);
+    view = agentReducer(view, { type: "agent_state", status: "in_call", call_id: "c1" });
+    expect(view.offer).toBeNull();
+    view = agentReducer(view, {
+      type: "call_queued", call_id: "c1", seq: 1, at: "2026-11-24T10:00:00Z", offset_ms: 0, customer_name: "Jane", channel: "web",
+    });
+    view = agentReducer(view, {
+      type: "call_started", call_id: "c1", seq: 3, at: "2026-11-24T10:00:05Z", offset_ms: 5000, agent_id: 1, agent_name: "Alex",
+    });
+    expect(view.call).toMatchObject({ callId: "c1", phase: "active", customerName: "Jane", channel: "web" });
+  });
+
+  it("keeps the call on screen through wrap-up, where availability cannot be switched", () => {
+    let view = agentReducer(initialAgentView, { type: "agent_state", status: "in_call", call_id: "c1" });
+    view = agentReducer(view, {
+      type: "chat", call_id: "c1", seq: 4, at: "2026-11-24T10:00:09Z", offset_ms: 9000, speaker: "customer", author: "Jane", text: "thanks",
+    });
+    view = agentReducer(view, { type: "agent_state", status: "wrap_up", call_id: "c1" });
+    expect(view.call.timeline.map((entry) => entry.text)).toEqual(["thanks"]);
+    expect(canToggleAvailability(view.status)).toBe(false);
+    expect(canToggleAvailability("available")).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServerMessage } from "../src/lib/protocol";
-import { applyMessage, emptyCall } from "../src/state/call";
+import { applyMessage, emptyCall, queueText } from "../src/state/call";
 
 const base = { call_id: "c1", at: "2026-11-24T10:00:00Z" };
 const started: ServerMessage = { ...base, type: "call_started", seq: 3, offset_ms: 3000, agent_id: 1, agent_name: "Alex" };
@@ -12,6 +12,9 @@ describe("call reducer", () => {
   it("shows the queue position, then the agent once answered", () => {
     let view = applyMessage(emptyCall("c1"), { type: "queue_position", call_id: "c1", position: 2, queue_length: 3 });
     expect(view.position).toBe(2);
+    expect(queueText(view)).toBe("You are number 2 in line.");
+    view = applyMessage(view, { type: "queue_position", call_id: "c1", position: 1, queue_length: 1 });
+    expect(queueText(view)).toBe("You are next in line.");
     view = applyMessage(view, started);
     expect(view.phase).toBe("active");
     expect(view.agentName).toBe("Alex");
@@ -55,6 +58,7 @@ describe("call reducer", () => {
       ...base, type: "call_ended", seq: 9, offset_ms: 9000, reason: "hangup", ended_by: "customer",
     });
     expect(view.phase).toBe("ended");
+    expect(view.endedAt).toBe(base.at);
     expect(view.timeline.at(-1)?.text).toBe("The customer hung up.");
   });
 });

@@ -18,9 +18,10 @@ export function AppHeader({ children }: { children?: ReactNode }) {
       {user && (
         <div className="user">
           <span>
-            {user.display_name} <span className="muted">({user.role})</span>
+            {user.display_name} <span className="user-role">· {user.role}</span>
           </span>
           <button
+            type="button"
             className="button button-small"
             onClick={async () => {
               await logout();

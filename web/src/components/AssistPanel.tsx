@@ -31,17 +31,17 @@ const ACTION_LABEL: Record<string, string> = {
 export function AssistPanel({ call, send }: AssistPanelProps) {
   if (!call.callId) {
     return (
-      <aside className="assist" aria-label="Assist">
+      <div className="assist">
         <section className="card">
           <h2>Assist</h2>
           <p className="muted">During a call, the caller's account, live suggestions and their mood appear here.</p>
         </section>
         <KnowledgeSearch />
-      </aside>
+      </div>
     );
   }
   return (
-    <aside className="assist" aria-label="Assist">
+    <div className="assist">
       {call.alert && (
         <div className="alert-banner" role="alert">
           <strong>Sentiment alert:</strong> {call.alert.reason}
@@ -62,7 +62,7 @@ export function AssistPanel({ call, send }: AssistPanelProps) {
       </section>
       <CustomerPanel call={call} send={send} />
       <KnowledgeSearch />
-    </aside>
+    </div>
   );
 }
 

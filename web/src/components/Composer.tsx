@@ -19,7 +19,7 @@ export function Composer({ onSend, disabled = false, disabledReason }: ComposerP
       setText("");
       setError(null);
     } else {
-      setError("Not sent: you are offline. It will be kept here until you are reconnected.");
+      setError("Not sent: the connection is down. Your message is kept here; send it again once reconnected.");
     }
   }
 

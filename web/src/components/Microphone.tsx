@@ -64,8 +64,8 @@ export function Microphone({ send, active }: MicrophoneProps) {
         <div className="meter-fill" style={{ width: `${muted ? 0 : percent}%` }} />
       </div>
       {problem && (
-        <p className="form-error" role="alert">
-          {problem}{" "}
+        <p className="microphone-problem" role="status">
+          {problem} You can still use the chat.{" "}
           <button className="link-button" onClick={() => setAttempt((n) => n + 1)}>
             Try again
           </button>

@@ -27,14 +27,15 @@ export function OfferCard({ offer, onAccept, onDecline, now = Date.now }: OfferC
       <p className="eyebrow ringing">Incoming {offer.channel === "phone" ? "phone" : "web"} call</p>
       <h2 id="offer-title">{offer.customer_name}</h2>
       <p className="muted">Waited {Math.round(offer.waited_seconds)} s in the queue</p>
-      <p className="countdown" aria-live="polite">
-        {left > 0 ? `${left} s to answer` : "Offer expiring…"}
-      </p>
+      <p className="countdown">{left > 0 ? `${left} s to answer` : "Offer expiring…"}</p>
+      <div className="countdown-bar" aria-hidden="true">
+        <div className="countdown-fill" style={{ width: `${Math.min(100, (left / Math.max(1, offer.timeout_seconds)) * 100)}%` }} />
+      </div>
       <div className="actions">
-        <button ref={accept} className="button button-primary button-large" onClick={onAccept}>
+        <button ref={accept} type="button" className="button button-primary button-large" onClick={onAccept}>
           Accept
         </button>
-        <button className="button" onClick={onDecline}>
+        <button type="button" className="button button-large" onClick={onDecline}>
           Decline
         </button>
       </div>

@@ -19,7 +19,7 @@ export function Timeline({ entries, viewer, showSentiment = false, emptyText }: 
   }, [entries]);
 
   return (
-    <ol className="timeline" role="log" aria-live="polite" aria-label="Conversation">
+    <ol className="timeline" data-viewer={viewer} role="log" aria-live="polite" aria-label="Conversation">
       {entries.length === 0 && <li className="timeline-empty">{emptyText}</li>}
       {entries.map((entry) =>
         entry.kind === "system" ? (
@@ -34,6 +34,7 @@ export function Timeline({ entries, viewer, showSentiment = false, emptyText }: 
           >
             <span className="line-speaker">
               {entry.speaker === viewer ? "You" : entry.speaker === "customer" ? "Customer" : "Agent"}
+              {entry.author && entry.speaker !== viewer && <span className="line-author">{entry.author}</span>}
               {entry.kind === "transcript" && <span className="line-tag">{entry.final ? "said" : "speaking…"}</span>}
             </span>
             <span className="line-text">

@@ -1,4 +1,7 @@
 // Typed client of Earshot's REST API; errors become ApiError with the server's detail.
+import type { CallStatus, CustomerMatch, Disposition, ServerMessage } from "./protocol";
+
+export type { CustomerMatch };
 
 export type Role = "agent" | "supervisor" | "admin";
 
@@ -13,7 +16,7 @@ export interface User {
 
 export interface CallSummary {
   call_id: string;
-  status: "queued" | "offered" | "active" | "ended";
+  status: CallStatus;
   channel: string;
   customer_name: string;
   customer_email: string | null;
@@ -25,7 +28,7 @@ export interface CallSummary {
   ended_at: string | null;
   end_reason: string | null;
   ended_by: string | null;
-  disposition: string | null;
+  disposition: Disposition | null;
   notes: string | null;
 }
 
@@ -39,7 +42,8 @@ export class ApiError extends Error {
   }
 }
 
-function detailText(detail: unknown): string {
+/** The server's `detail`: a string, or pydantic's list of `{loc, msg}` (422) made readable. */
+export function detailText(detail: unknown): string {
   if (typeof detail === "string") return detail;
   if (Array.isArray(detail)) {
     return detail
@@ -50,6 +54,13 @@ function detailText(detail: unknown): string {
       .join("; ");
   }
   return "unexpected error";
+}
+
+let unauthorizedHandler: (() => void) | null = null;
+
+/** Who to tell when a request comes back 401 (the session expired): the auth context. */
+export function onUnauthorized(handler: (() => void) | null): void {
+  unauthorizedHandler = handler;
 }
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -67,15 +78,13 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (response.status === 204) return undefined as T;
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
+    if (response.status === 401 && !path.startsWith("/api/auth/")) unauthorizedHandler?.();
     const retry = response.headers.get("Retry-After");
     throw new ApiError(response.status, detailText(data.detail), retry ? Number(retry) : null);
   }
   return data as T;
 }
 
-import type { CustomerMatch } from "./protocol";
-
-export type { CustomerMatch };
 
 export interface Article {
   id: string;
@@ -111,6 +120,7 @@ export const api = {
   updateTicket: (customerId: number, ticketId: number, body: { status?: string; priority?: string }) =>
     request<Ticket>("PATCH", `/api/customers/${customerId}/tickets/${ticketId}`, body),
   searchKnowledge: (q: string) => request<Article[]>("GET", `/api/assist/knowledge?q=${encodeURIComponent(q)}`),
+  callEvents: (callId: string) => request<ServerMessage[]>("GET", `/api/calls/${encodeURIComponent(callId)}/events`),
   calls: (status?: string, limit = 20) =>
     request<CallSummary[]>("GET", `/api/calls?limit=${limit}${status ? `&status=${status}` : ""}`),
 };

@@ -1,12 +1,14 @@
 // Who is logged in, for every page: loads /api/auth/me once, and offers login and logout.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
-import { ApiError, api, type Role, type User } from "./api";
+import { ApiError, api, onUnauthorized, type Role, type User } from "./api";
 
 interface AuthState {
   user: User | null;
   loading: boolean;
   login: (username: string, password: string) => Promise<User>;
   logout: () => Promise<void>;
+  /** The server says the session is over (401, WebSocket 4401): forget the user, pages go to login. */
+  expire: () => void;
 }
 
 const AuthContext = createContext<AuthState | null>(null);
@@ -24,6 +26,13 @@ export function homeFor(user: User): string {
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null>(null);
   const [loading, setLoading] = useState(true);
+
+  const expire = useCallback(() => setUser(null), []);
+
+  useEffect(() => {
+    onUnauthorized(expire);
+    return () => onUnauthorized(null);
+  }, [expire]);
 
   useEffect(() => {
     api
@@ -46,7 +55,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setUser(null);
   }, []);
 
-  return <AuthContext.Provider value={{ user, loading, login, logout }}>{children}</AuthContext.Provider>;
+  return <AuthContext.Provider value={{ user, loading, login, logout, expire }}>{children}</AuthContext.Provider>;
 }
 
 export function useAuth(): AuthState {

@@ -1,57 +1,56 @@
 import { AppHeader } from "../components/AppHeader";
 import { AssistPanel } from "../components/AssistPanel";
+import { AvailabilitySwitch } from "../components/AvailabilitySwitch";
+import { CallHeader } from "../components/CallHeader";
 import { Composer } from "../components/Composer";
 import { ConnectionBanner } from "../components/ConnectionBanner";
+import { ConnectionNotice } from "../components/ConnectionNotice";
 import { ErrorList } from "../components/ErrorList";
 import { Microphone } from "../components/Microphone";
 import { OfferCard } from "../components/OfferCard";
+import { StatusPill } from "../components/StatusPill";
 import { Timeline } from "../components/Timeline";
-import { Timer } from "../components/Timer";
 import { WrapUpForm } from "../components/WrapUpForm";
-import { agentReducer, initialAgentView } from "../state/agent";
-import { describeEnd } from "../state/call";
+import { useAuth } from "../lib/auth";
+import { useDocumentTitle } from "../lib/useDocumentTitle";
+import { AGENT_STATUS, agentReducer, canToggleAvailability, initialAgentView } from "../state/agent";
 import { useCallSocket } from "../state/useCallSocket";
-
-const STATUS_LABEL = {
-  unavailable: "Not available",
-  available: "Available",
-  offered: "Ringing",
-  in_call: "In a call",
-  wrap_up: "Wrap-up",
-} as const;
 
 /** The agent console: availability, incoming calls, the live call and its wrap-up. */
 export function AgentPage() {
-  const [view, socket] = useCallSocket(
-    (state) => `/ws/agent?last_seq=${state.call.lastSeq}`,
-    agentReducer,
-    initialAgentView,
-    (state) => (state.call.callId ? [{ type: "resume", call_id: state.call.callId, last_seq: state.call.lastSeq }] : []),
-  );
+  const { expire } = useAuth();
+  const [view, socket] = useCallSocket({
+    // The server replays the current call's events after `last_seq` on (re)connect.
+    path: (state) => `/ws/agent?last_seq=${state.call.lastSeq}`,
+    reducer: agentReducer,
+    initial: initialAgentView,
+    onUnauthorized: expire,
+  });
   const { call } = view;
-  const canToggle = view.status === "available" || view.status === "unavailable";
+  const connected = socket.status.state === "open";
+  const status = AGENT_STATUS[view.status];
+  useDocumentTitle(view.offer ? `Incoming call: ${view.offer.customer_name}` : "Agent console");
 
   return (
     <div className="console">
       <AppHeader>
         <ConnectionBanner status={socket.status} />
-        <span className={`pill status-${view.status}`} aria-live="polite">
-          {STATUS_LABEL[view.status]}
-        </span>
-        <label className="toggle">
-          <input
-            type="checkbox"
-            checked={view.status !== "unavailable"}
-            disabled={!canToggle || !socket.status || socket.status.state !== "open"}
-            onChange={(event) => socket.send({ type: "set_availability", available: event.target.checked })}
-          />
-          Available for calls
-        </label>
+        <StatusPill tone={status.tone} live>
+          {status.label}
+        </StatusPill>
+        <AvailabilitySwitch
+          available={view.status !== "unavailable"}
+          disabled={!connected || !canToggleAvailability(view.status)}
+          onChange={(available) => socket.send({ type: "set_availability", available })}
+        />
       </AppHeader>
-      <ErrorList errors={socket.errors} onDismiss={socket.dismissError} />
+      <div className="page-alerts">
+        <ConnectionNotice status={socket.status} />
+        <ErrorList errors={socket.errors} onDismiss={socket.dismissError} />
+      </div>
       <main className="console-grid">
         <section className="console-main" aria-label="Call">
-          {view.notice && !view.offer && view.status !== "in_call" && (
+          {view.notice && !view.offer && !call.callId && (
             <p className="notice" role="status">
               {view.notice}
             </p>
@@ -64,27 +63,21 @@ export function AgentPage() {
             />
           ) : call.callId ? (
             <>
-              <div className="card call-header">
-                <div>
-                  <p className="eyebrow">{call.phase === "ended" ? "Call ended" : "In a call with"}</p>
-                  <h1>{call.customerName ?? "Customer"}</h1>
-                  {call.phase === "ended" && <p className="muted">{describeEnd(call)}</p>}
-                  {call.otherPartyAway === "customer" && <p className="warn-text">The customer's connection dropped; waiting for them to return.</p>}
-                </div>
-                <div className="actions">
-                  {call.phase === "active" && call.startedAt && <Timer since={call.startedAt} label="Call duration" />}
-                  <Microphone send={socket} active={call.phase === "active"} />
-                  {call.phase === "active" && (
-                    <button className="button button-danger" onClick={() => socket.send({ type: "end_call", call_id: call.callId })}>
+              <CallHeader
+                call={call}
+                viewer="agent"
+                actions={
+                  call.phase === "active" && (
+                    <button type="button" className="button button-danger" onClick={() => socket.send({ type: "end_call", call_id: call.callId })}>
                       End call
                     </button>
-                  )}
-                </div>
-              </div>
+                  )
+                }
+              >
+                <Microphone send={socket} active={call.phase === "active"} />
+              </CallHeader>
               {view.status === "wrap_up" && (
-                <WrapUpForm
-                  onSubmit={(disposition, notes) => socket.send({ type: "wrap_up", call_id: call.callId!, disposition, notes })}
-                />
+                <WrapUpForm onSubmit={(disposition, notes) => socket.send({ type: "wrap_up", call_id: call.callId!, disposition, notes })} />
               )}
               <section className="card conversation" aria-label="Conversation">
                 <Timeline entries={call.timeline} viewer="agent" showSentiment emptyText="The conversation will appear here." />
@@ -96,18 +89,26 @@ export function AgentPage() {
               </section>
             </>
           ) : (
-            <div className="card idle">
-              <h1>{view.status === "available" ? "Waiting for the next call" : "You are not available"}</h1>
-              <p className="muted">
-                {view.status === "available"
-                  ? "Calls ring here. The longest-waiting caller goes to the agent who has been free the longest."
-                  : "Switch on “Available for calls” to start taking calls."}
-              </p>
-            </div>
+            <IdleCard available={view.status === "available"} />
           )}
         </section>
-        <AssistPanel call={call} send={socket.send} />
+        <aside className="side-panel" aria-label="Call details">
+          <AssistPanel call={call} send={socket.send} />
+        </aside>
       </main>
+    </div>
+  );
+}
+
+function IdleCard({ available }: { available: boolean }) {
+  return (
+    <div className={`card idle ${available ? "idle-ready" : ""}`}>
+      <h1>{available ? "Waiting for the next call" : "You are not available"}</h1>
+      <p className="muted">
+        {available
+          ? "Calls ring here. The longest-waiting caller goes to the agent who has been free the longest."
+          : "Switch on “Available for calls” to start taking calls."}
+      </p>
     </div>
   );
 }

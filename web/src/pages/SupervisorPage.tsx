@@ -1,40 +1,57 @@
-import { useEffect, useState } from "react";
 import { AppHeader } from "../components/AppHeader";
+import { CallHeader } from "../components/CallHeader";
 import { ConnectionBanner } from "../components/ConnectionBanner";
+import { ConnectionNotice } from "../components/ConnectionNotice";
 import { ErrorList } from "../components/ErrorList";
+import { LiveCallsTable } from "../components/LiveCallsTable";
+import { RecentCallsTable } from "../components/RecentCallsTable";
 import { SentimentTrend } from "../components/SentimentTrend";
 import { Timeline } from "../components/Timeline";
-import { Timer } from "../components/Timer";
-import { api, type CallSummary } from "../lib/api";
-import { describeEnd } from "../state/call";
+import { useState } from "react";
+import { ApiError, api } from "../lib/api";
+import { useAuth } from "../lib/auth";
+import { useDocumentTitle } from "../lib/useDocumentTitle";
 import { initialSupervisorView, supervisorReducer, type SupervisorAction } from "../state/supervisor";
 import { useCallSocket } from "../state/useCallSocket";
-
-const STATUS_TEXT = { queued: "Waiting", offered: "Ringing", active: "In call", ended: "Ended" } as const;
+import { useRecentCalls } from "../state/useRecentCalls";
 
 /** Every live call at a glance; open one to follow it read-only. */
 export function SupervisorPage() {
-  const [watchedId, setWatchedId] = useState<string | null>(null);
-  const [view, socket] = useCallSocket<typeof initialSupervisorView, SupervisorAction>(
-    () => "/ws/supervisor",
-    supervisorReducer,
-    initialSupervisorView,
-    (state) => (state.watched.callId ? [{ type: "watch", call_id: state.watched.callId }] : []),
-  );
-  const watchView = view.watched;
-  const [recent, setRecent] = useState<CallSummary[]>([]);
-  const liveCount = view.calls.length;
+  const { expire } = useAuth();
+  useDocumentTitle("Supervisor");
+  const [view, socket] = useCallSocket<typeof initialSupervisorView, SupervisorAction>({
+    path: () => "/ws/supervisor",
+    reducer: supervisorReducer,
+    initial: initialSupervisorView,
+    // After a reconnect, watch again: the server replays the call and the reducer drops repeats.
+    onOpen: (state) => (state.watched.callId && state.live ? [{ type: "watch", call_id: state.watched.callId }] : []),
+    onUnauthorized: expire,
+  });
+  const watched = view.watched;
+  const recent = useRecentCalls(view.calls);
 
-  useEffect(() => {
-    api.calls("ended", 20).then(setRecent).catch(() => undefined);
-  }, [liveCount]);
+  const [historyError, setHistoryError] = useState<string | null>(null);
 
-  function watch(callId: string) {
-    if (watchedId) socket.send({ type: "unwatch", call_id: watchedId });
-    setWatchedId(callId);
-    // The reducer resets the watched call; the server then replays its history.
+  function stopFollowing() {
+    if (watched.callId && view.live) socket.send({ type: "unwatch", call_id: watched.callId });
+  }
+
+  function watch(callId: string | null) {
+    stopFollowing();
+    setHistoryError(null);
+    // The reducer starts an empty view of the call; the server then replays its history.
     socket.dispatch({ type: "watching", call_id: callId });
-    socket.send({ type: "watch", call_id: callId });
+    if (callId) socket.send({ type: "watch", call_id: callId });
+  }
+
+  async function review(callId: string) {
+    stopFollowing();
+    try {
+      socket.dispatch({ type: "history", call_id: callId, events: await api.callEvents(callId) });
+      setHistoryError(null);
+    } catch (caught) {
+      setHistoryError(caught instanceof ApiError ? caught.message : "Could not load the call.");
+    }
   }
 
   return (
@@ -42,101 +59,71 @@ export function SupervisorPage() {
       <AppHeader>
         <ConnectionBanner status={socket.status} />
       </AppHeader>
-      <ErrorList errors={socket.errors} onDismiss={socket.dismissError} />
+      <div className="page-alerts">
+        <ConnectionNotice status={socket.status} />
+        <ErrorList errors={socket.errors} onDismiss={socket.dismissError} />
+      </div>
       <main className="supervisor-grid">
         <section className="card" aria-labelledby="live-title">
           <h1 id="live-title">
-            Live calls <span className="count">{liveCount}</span>
+            Live calls <span className="count">{view.calls.length}</span>
           </h1>
-          {liveCount === 0 ? (
-            <p className="muted">No calls right now.</p>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Status</th>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Agent</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Watch</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {view.calls.map((call) => (
-                  <tr key={call.call_id} className={call.call_id === watchedId ? "selected" : ""}>
-                    <td>
-                      <span className={`pill status-${call.status}`}>{STATUS_TEXT[call.status]}</span>
-                    </td>
-                    <td>
-                      {call.customer_name} <span className="muted small">{call.channel}</span>
-                    </td>
-                    <td>{call.agent_name ?? "—"}</td>
-                    <td>
-                      <Timer since={call.answered_at ?? call.queued_at} label={call.answered_at ? "In call for" : "Waiting for"} />
-                    </td>
-                    <td>
-                      <button className="button button-small" onClick={() => watch(call.call_id)} aria-label={`Watch the call with ${call.customer_name}`}>
-                        Watch
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <LiveCallsTable calls={view.calls} watchedId={watched.callId} onWatch={watch} />
         </section>
-        <section className="card watch" aria-labelledby="watch-title">
-          <h2 id="watch-title">{watchView.callId ? `Call with ${watchView.customerName ?? "customer"}` : "Watch a call"}</h2>
-          {!watchView.callId ? (
-            <p className="muted">Choose a live call to follow its conversation as it happens (read-only).</p>
+        <section className="watch" aria-label="Watched call">
+          {historyError && (
+            <p className="notice notice-error" role="alert">
+              {historyError}
+            </p>
+          )}
+          {!watched.callId ? (
+            <div className="card">
+              <h2>Watch a call</h2>
+              <p className="muted">
+                Choose a live call to follow its conversation as it happens, or a recent call to read it. Watching is read-only.
+              </p>
+            </div>
           ) : (
             <>
-              <p className="muted small">
-                {watchView.phase === "ended" ? describeEnd(watchView) : watchView.agentName ? `Agent: ${watchView.agentName}` : "Waiting for an agent"}
-              </p>
-              {watchView.alert && (
+              <CallHeader
+                call={watched}
+                viewer="supervisor"
+                actions={
+                  <button type="button" className="button button-small" onClick={() => watch(null)}>
+                    {view.live ? "Stop watching" : "Close"}
+                  </button>
+                }
+              />
+              {watched.alert && (
                 <div className="alert-banner" role="alert">
-                  <strong>Sentiment alert:</strong> {watchView.alert.reason}
+                  <strong>Sentiment alert:</strong> {watched.alert.reason}
                 </div>
               )}
-              <Timeline entries={watchView.timeline} viewer="supervisor" showSentiment emptyText="Nothing said yet." />
-              {watchView.sentiments.length > 0 && <SentimentTrend points={watchView.sentiments} />}
-              {watchView.suggestion && (
-                <p className="small">
-                  <strong>Latest suggestion:</strong> {watchView.suggestion.suggestion}
-                </p>
-              )}
+              <div className="card conversation">
+                <Timeline entries={watched.timeline} viewer="supervisor" showSentiment emptyText="Nothing said yet." />
+                {watched.sentiments.length > 0 && <SentimentTrend points={watched.sentiments} />}
+                {watched.suggestion && (
+                  <p className="small">
+                    <strong>Latest suggestion to the agent:</strong> {watched.suggestion.suggestion}
+                  </p>
+                )}
+              </div>
             </>
           )}
         </section>
         <section className="card recent" aria-labelledby="recent-title">
-          <h2 id="recent-title">Recent calls</h2>
-          {recent.length === 0 ? (
-            <p className="muted">No finished calls yet.</p>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Agent</th>
-                  <th scope="col">Ended</th>
-                  <th scope="col">Outcome</th>
-                </tr>
-              </thead>
-              <tbody>
-                {recent.map((call) => (
-                  <tr key={call.call_id}>
-                    <td>{call.customer_name}</td>
-                    <td>{call.agent_name ?? "—"}</td>
-                    <td>{call.ended_at ? new Date(call.ended_at).toLocaleTimeString() : "—"}</td>
-                    <td>{call.disposition ? call.disposition.replace("_", " ") : call.end_reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+          <div className="section-header">
+            <h2 id="recent-title">Recent calls</h2>
+            <button type="button" className="button button-small" onClick={recent.refresh}>
+              Refresh
+            </button>
+          </div>
+          {recent.error && (
+            <p className="form-error" role="alert">
+              {recent.error}
+            </p>
           )}
+          <RecentCallsTable calls={recent.calls} openId={view.live ? null : watched.callId} onOpen={(callId) => void review(callId)} />
         </section>
       </main>
     </div>

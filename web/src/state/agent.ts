@@ -1,5 +1,6 @@
 // The agent console's state: availability, the ringing offer, and the current call.
 import type { AgentStatus, CallOffer, ServerMessage } from "../lib/protocol";
+import type { Tone } from "./tone";
 import { applyMessage, emptyCall, type CallView } from "./call";
 
 export interface AgentView {
@@ -17,6 +18,19 @@ const REVOKED: Record<string, string> = {
   customer_left: "The caller hung up before you answered.",
   disconnected: "The offer was withdrawn because your connection dropped.",
 };
+
+export const AGENT_STATUS: Record<AgentStatus, { label: string; tone: Tone }> = {
+  unavailable: { label: "Not available", tone: "muted" },
+  available: { label: "Available", tone: "ok" },
+  offered: { label: "Ringing", tone: "ringing" },
+  in_call: { label: "In a call", tone: "info" },
+  wrap_up: { label: "Wrap-up", tone: "warn" },
+};
+
+/** The availability switch only works between calls; during one the server decides. */
+export function canToggleAvailability(status: AgentStatus): boolean {
+  return status === "available" || status === "unavailable";
+}
 
 export function agentReducer(view: AgentView, message: ServerMessage): AgentView {
   switch (message.type) {

@@ -1,6 +1,7 @@
 // A call as one party sees it, built only from server messages (a pure reducer, easy to test).
 import type {
   CustomerContextEvent,
+  Disposition,
   SentimentAlert,
   SentimentEvent,
   ServerMessage,
@@ -33,9 +34,10 @@ export interface CallView {
   customerName: string | null;
   channel: string | null;
   startedAt: string | null;
+  endedAt: string | null;
   endedReason: string | null;
   endedBy: string | null;
-  disposition: string | null;
+  disposition: Disposition | null;
   lastSeq: number;
   timeline: TimelineEntry[];
   /** Staff only: who the caller is, how they feel, what to do next. */
@@ -57,6 +59,7 @@ export function emptyCall(callId: string | null = null): CallView {
     customerName: null,
     channel: null,
     startedAt: null,
+    endedAt: null,
     endedReason: null,
     endedBy: null,
     disposition: null,
@@ -82,6 +85,13 @@ export function describeEnd(view: CallView): string {
   const reason = END_REASONS[view.endedReason ?? ""] ?? view.endedReason ?? "";
   if (view.endedReason === "hangup" && view.endedBy) return `The ${view.endedBy} ${reason}.`;
   return reason ? `Call ended: ${reason}.` : "Call ended.";
+}
+
+/** What a waiting customer reads about their place in the queue. */
+export function queueText(view: Pick<CallView, "position">): string {
+  if (!view.position) return "Finding you an agent…";
+  if (view.position === 1) return "You are next in line.";
+  return `You are number ${view.position} in line.`;
 }
 
 /** Keeps the timeline in spoken/typed order: an utterance sits where its speech began. */
@@ -143,7 +153,7 @@ export function applyMessage(view: CallView, message: ServerMessage): CallView {
         timeline: system(next, message.seq, message.offset_ms, `The ${message.speaker} is back`),
       };
     case "call_ended": {
-      const ended = { ...next, phase: "ended" as const, endedReason: message.reason, endedBy: message.ended_by, position: null };
+      const ended = { ...next, phase: "ended" as const, endedAt: message.at, endedReason: message.reason, endedBy: message.ended_by, position: null };
       return { ...ended, timeline: system(ended, message.seq, message.offset_ms, describeEnd(ended)) };
     }
     case "call_wrapped_up":

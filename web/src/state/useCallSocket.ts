@@ -6,6 +6,7 @@ import { CallSocket, type ConnectionStatus } from "../lib/ws";
 export interface SocketHandle<A = ServerMessage> {
   /** Applies a local action to the same reducer (e.g. "now watching call X"). */
   dispatch: (action: A) => void;
+  /** False when not connected: the caller keeps what it wanted to send and says so. */
   send: (message: ClientMessage) => boolean;
   sendBinary: (data: ArrayBuffer) => boolean;
   status: ConnectionStatus;
@@ -13,36 +14,43 @@ export interface SocketHandle<A = ServerMessage> {
   dismissError: (index: number) => void;
 }
 
-export function useCallSocket<S, A = ServerMessage>(
-  path: ((state: S) => string) | null,
-  reducer: (state: S, action: A | ServerMessage) => S,
-  initial: S,
-  onOpen?: (state: S) => ClientMessage[],
-): [S, SocketHandle<A>] {
-  const [state, dispatch] = useReducer(reducer, initial);
-  const [status, setStatus] = useState<ConnectionStatus>({ state: "connecting" });
+export interface CallSocketConfig<S, A> {
+  /** The socket's path for the current state (so a reconnect carries `last_seq`); null: don't connect. */
+  path: ((state: S) => string) | null;
+  reducer: (state: S, action: A | ServerMessage) => S;
+  initial: S;
+  /** Messages to send after every (re)connect, e.g. `watch` again. */
+  onOpen?: (state: S) => ClientMessage[];
+  /** The server closed for good with 4401 (logged out, or the call token is no longer valid). */
+  onUnauthorized?: () => void;
+}
+
+const MAX_ERRORS = 3;
+
+export function useCallSocket<S, A = ServerMessage>(config: CallSocketConfig<S, A>): [S, SocketHandle<A>] {
+  const [state, dispatch] = useReducer(config.reducer, config.initial);
+  const [status, setStatus] = useState<ConnectionStatus>({ state: "connecting", attempt: 0 });
   const [errors, setErrors] = useState<string[]>([]);
   const socket = useRef<CallSocket | null>(null);
   const latest = useRef(state);
   latest.current = state;
-  const openRef = useRef(onOpen);
-  openRef.current = onOpen;
-  const pathRef = useRef(path);
-  pathRef.current = path;
-  const active = path !== null;
+  const configRef = useRef(config);
+  configRef.current = config;
+  const active = config.path !== null;
 
   useEffect(() => {
     if (!active) return;
     const instance = new CallSocket({
-      url: () => pathRef.current!(latest.current),
+      url: () => configRef.current.path!(latest.current),
       onMessage: (message) => {
-        if (message.type === "error") {
-          setErrors((previous) => [...previous.slice(-2), message.message]);
-        }
+        if (message.type === "error") setErrors((previous) => [...previous.slice(1 - MAX_ERRORS), message.message]);
         dispatch(message);
       },
-      onStatus: setStatus,
-      onOpen: () => openRef.current?.(latest.current) ?? [],
+      onStatus: (next) => {
+        setStatus(next);
+        if (next.state === "closed" && next.code === 4401) configRef.current.onUnauthorized?.();
+      },
+      onOpen: () => configRef.current.onOpen?.(latest.current) ?? [],
     });
     socket.current = instance;
     instance.start();
