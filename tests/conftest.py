@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import threading
 import time
 import uuid
@@ -22,17 +21,11 @@ from earshot.app import create_app
 from earshot.auth.demo import seed_demo_users
 from earshot.config import Settings
 from earshot.db import Database
-from tests.harness import RunningServer
+from tests.harness import RunningServer, free_port
 
 POSTGRES_ADMIN_URL = os.environ.get("EARSHOT_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_ADMIN_URL else ["sqlite"]
 
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _create_postgres_database() -> str:

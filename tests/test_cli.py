@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import free_port
+from tests.harness import free_port
 
 EARSHOT = [sys.executable, "-m", "earshot"]
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -22,13 +20,13 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response
 
 from earshot.assist.llm import SYSTEM_PROMPT, LlmProvider
 from earshot.assist.types import Action, Suggestion, SuggestionRequest, Turn
 from earshot.customers.schemas import CustomerContext, OrderInfo, TicketInfo
+from tests.harness import free_port, serve_in_thread
 
 API_KEY = "sk-test-llm"
 SLOW_SECONDS = 2.0
@@ -83,30 +81,12 @@ def _fake_openai(received: list[dict[str, Any]]) -> FastAPI:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """(base URL, request bodies the server received) of the fake API, running for this module."""
     received: list[dict[str, Any]] = []
-    port = _free_port()
-    config = uvicorn.Config(
-        _fake_openai(received), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "fake OpenAI server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", received
-    uv.should_exit = True
-    thread.join(10)
+    with serve_in_thread(_fake_openai(received)) as base_url:
+        yield base_url, received
 
 
 class CannedPlaybook:
@@ -270,7 +250,7 @@ async def test_a_bad_answer_falls_back_to_the_playbook(make_provider: Any, mode:
 
 
 async def test_an_unreachable_server_falls_back(make_provider: Any) -> None:
-    provider = make_provider(base=f"http://127.0.0.1:{_free_port()}/v1")
+    provider = make_provider(base=f"http://127.0.0.1:{free_port()}/v1")
     suggestion = await provider.suggest(_request())
     assert suggestion.provider == "playbook" and "ConnectError" in suggestion.reasoning
 

@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from earshot.calls.protocol import client_message_adapter, json_schema, server_message_adapter
+from earshot.calls.protocol import (
+    client_message_adapter,
+    json_schema,
+    server_message_adapter,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "protocol.md").read_text()

@@ -3,34 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import uvicorn
 
 from earshot.config import Settings
-from tests.conftest import free_port
-from tests.harness import RunningServer
-from tests.transcription.test_live_transcription import active_call, padded, stream, turn
-from tests.transcription.test_transcription_openai import API_KEY, SLOW_SECONDS, _fake_openai
+from tests.harness import RunningServer, serve_in_thread
+from tests.transcription.test_live_transcription import (
+    active_call,
+    padded,
+    stream,
+    turn,
+)
+from tests.transcription.test_transcription_openai import (
+    API_KEY,
+    SLOW_SECONDS,
+    _fake_openai,
+)
 
 
 @pytest.fixture(scope="module")
 def slow_openai() -> Iterator[str]:
-    received: list[dict[str, Any]] = []
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(_fake_openai(received), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        assert thread.is_alive()
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/slow/v1"
-    uv.should_exit = True
-    thread.join(10)
+    with serve_in_thread(_fake_openai([])) as base_url:
+        yield f"{base_url}/slow/v1"
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 import threading
 import time
 import wave
@@ -18,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import uvicorn
 from fastapi import FastAPI, Form, Header, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
@@ -26,6 +24,7 @@ from earshot.config import Settings
 from earshot.transcription import SttError, create_engine
 from earshot.transcription.filters import clean
 from earshot.transcription.openai_api import OpenAITranscriptionEngine
+from tests.harness import free_port, serve_in_thread
 
 API_KEY = "sk-test-123"
 SLOW_SECONDS = 2.0
@@ -87,27 +86,12 @@ def _fake_openai(received: list[dict[str, Any]]) -> FastAPI:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """(base URL, requests the server received) of the fake API, running for this module."""
     received: list[dict[str, Any]] = []
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(_fake_openai(received), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "fake OpenAI server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", received
-    uv.should_exit = True
-    thread.join(10)
+    with serve_in_thread(_fake_openai(received)) as base_url:
+        yield base_url, received
 
 
 def _speech(seconds: float = 2.0) -> np.ndarray:
@@ -198,7 +182,7 @@ def test_a_body_that_is_not_json_is_an_stt_error(
 
 
 def test_an_unreachable_server_is_an_stt_error() -> None:
-    engine = OpenAITranscriptionEngine(f"http://127.0.0.1:{_free_port()}/v1", API_KEY, "whisper-1", 2.0)
+    engine = OpenAITranscriptionEngine(f"http://127.0.0.1:{free_port()}/v1", API_KEY, "whisper-1", 2.0)
     with pytest.raises(SttError, match="failed"):
         engine.transcribe(_speech())
 
