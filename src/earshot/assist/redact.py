@@ -1,8 +1,6 @@
 """Masks payment cards, US social security numbers and labelled national IDs in what was said.
 
-Transcripts spell numbers both ways ("4111 1111 ..." and "four one one one, double one
-..."), so numbers are read as runs of digit tokens: digit groups, digit words ("oh" and
-"nought" for zero) and "double"/"triple" repeats. A run is a card when it has 13-19
+Numbers are read as runs of digit tokens, spoken or written (see `spoken`). A run is a card when it has 13-19
 digits, starts like a card (2-6) and passes the Luhn check, or when a nearby word says
 "card"; order, tracking, account and phone numbers are left alone. SSNs are masked in
 their written 3-2-4 shape, and any ID when a label names it ("social security number",
@@ -15,6 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Literal
+
+from earshot.assist.spoken import (
+    DIGIT_WORD,
+    NUMBER_RUN,
+    SPOKEN_DIGIT,
+    TOKEN,
+    TOKEN_SEPARATOR,
+    token_digits,
+)
 
 RedactionKind = Literal["card", "card_security_code", "ssn", "national_id"]
 
@@ -32,24 +39,11 @@ class RedactionResult:
     redactions: list[RedactionKind] = field(default_factory=list)  # in order of appearance
 
 
-_DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "niner": "9",
-}  # fmt: skip
-_REPEATS = {"double": 2, "triple": 3}
-_WORD = r"\b(?:zero|oh|o(?!['\u2019])|nought|one|two|three|four|five|six|seven|eight|nine|niner)\b"
-_DIGIT_TOKEN = rf"(?:\b(?:double|triple)\s+(?:{_WORD}|\d\b)|{_WORD}|\d+(?![\dA-Za-z]))"
-# Between tokens: spaces, a dash, or punctuation followed by a space ("4111, 1111");
-# never a bare comma or dot, so amounts like 1,234.56 stay whole.
-_SEP = r"(?:\s*[,;.]\s+|\s*[-\u2013]\s*|\s+)"
-_NUMBER_RUN = re.compile(rf"(?<![\w$\u00a3\u20ac])(?:{_DIGIT_TOKEN})(?:{_SEP}(?:{_DIGIT_TOKEN}))*", re.IGNORECASE)
-_TOKEN = re.compile(_DIGIT_TOKEN, re.IGNORECASE)
-_SPOKEN = re.compile(rf"(?:\b(?:double|triple)\s+)?{_WORD}", re.IGNORECASE)
 
 # IDs mix letters and digits ("AB 12 34 56 C"): a token with a digit, one or two capitals
 # (not "I"), or a spoken digit.
-_ID_TOKEN = rf"(?:[A-Za-z]{{0,3}}\d[\dA-Za-z]*|(?-i:[A-HJ-Z]{{1,2}})\b|(?:double|triple)\s+{_WORD}|{_WORD})"
-_ID_RUN = re.compile(rf"(?<![\w-])(?:{_ID_TOKEN})(?:{_SEP}(?:{_ID_TOKEN}))*", re.IGNORECASE)
+_ID_TOKEN = rf"(?:[A-Za-z]{{0,3}}\d[\dA-Za-z]*|(?-i:[A-HJ-Z]{{1,2}})\b|(?:double|triple)\s+{DIGIT_WORD}|{DIGIT_WORD})"
+_ID_RUN = re.compile(rf"(?<![\w-])(?:{_ID_TOKEN})(?:{TOKEN_SEPARATOR}(?:{_ID_TOKEN}))*", re.IGNORECASE)
 
 _SSN_WRITTEN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
 
@@ -126,9 +120,9 @@ def _labelled(text: str, spans: list[tuple[int, int, RedactionKind, str]]) -> No
 
 
 def _cards(text: str, spans: list[tuple[int, int, RedactionKind, str]]) -> None:
-    for run in _NUMBER_RUN.finditer(text):
+    for run in NUMBER_RUN.finditer(text):
         tokens = [
-            (m.start() + run.start(), m.end() + run.start(), _digits(m.group(0))) for m in _TOKEN.finditer(run.group(0))
+            (m.start() + run.start(), m.end() + run.start(), token_digits(m.group(0))) for m in TOKEN.finditer(run.group(0))
         ]
         if sum(len(d) for _, _, d in tokens) < min(_CARD_DIGITS):
             continue
@@ -185,15 +179,8 @@ def _inside_mask(text: str, position: int) -> bool:
 
 
 def _count_digits(value: str) -> int:
-    spoken = sum(len(_digits(m.group(0))) for m in _SPOKEN.finditer(value))
+    spoken = sum(len(token_digits(m.group(0))) for m in SPOKEN_DIGIT.finditer(value))
     return spoken + sum(ch.isdigit() for ch in value)
-
-
-def _digits(token: str) -> str:
-    words = token.lower().split()
-    if words[0] in _REPEATS:
-        return _digits(words[-1]) * _REPEATS[words[0]]
-    return _DIGIT_WORDS.get(words[0], words[0])
 
 
 def _is_word(text: str, token: tuple[int, int, str]) -> bool:
