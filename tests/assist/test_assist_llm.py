@@ -108,6 +108,9 @@ class CannedPlaybook:
             provider="playbook",
         )
 
+    async def aclose(self) -> None:
+        pass
+
 
 @dataclass
 class Hit:

@@ -2,22 +2,75 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from earshot.config import Settings
 
 if TYPE_CHECKING:
+    from earshot.assist.intents import SentenceEncoder
     from earshot.assist.knowledge import KnowledgeBase
     from earshot.assist.provider import SuggestionProvider
     from earshot.assist.sentiment import SentimentAnalyzer
 
+log = logging.getLogger(__name__)
 
-def create_suggestion_provider(settings: Settings, knowledge: KnowledgeBase) -> SuggestionProvider:
+
+@dataclass
+class Assist:
+    """Everything agent assist needs, built once per process."""
+
+    knowledge: KnowledgeBase
+    provider: SuggestionProvider
+    sentiment: SentimentAnalyzer
+    redact: Callable[[str], str]
+
+
+def create_assist(settings: Settings) -> Assist:
+    from earshot.assist.knowledge import KnowledgeBase
+
+    knowledge = KnowledgeBase.load(settings.assist_knowledge_dir)
+    provider = create_suggestion_provider(settings, knowledge, create_sentence_encoder(settings))
+    return Assist(knowledge, provider, create_sentiment_analyzer(settings), create_redactor(settings))
+
+
+def create_sentence_encoder(settings: Settings) -> SentenceEncoder | None:
+    """The offline MiniLM encoder for matching by meaning, or None (words and cues only)."""
+    if not settings.assist_embeddings:
+        return None
+    from earshot.assist.embeddings import EncoderUnavailable
+
+    try:
+        return _shared_encoder()
+    except EncoderUnavailable as exc:
+        log.warning("matching suggestions by words and cues only: %s", exc)
+        return None
+
+
+@lru_cache(maxsize=1)
+def _shared_encoder() -> SentenceEncoder:
+    """One encoder per process: its weights are read-only and it is safe across threads."""
+    from threadpoolctl import threadpool_limits
+
+    from earshot.assist.embeddings import MiniLmEncoder
+
+    # One sentence is a handful of small matrix products: a second BLAS thread gains ~2 ms
+    # when the machine is idle and costs hundreds when speech-to-text holds the other core
+    # (OpenBLAS threads spin waiting for it).
+    threadpool_limits(limits=1, user_api="blas")
+    return MiniLmEncoder.from_package()
+
+
+def create_suggestion_provider(
+    settings: Settings, knowledge: KnowledgeBase, encoder: SentenceEncoder | None = None
+) -> SuggestionProvider:
     """The playbook (offline, deterministic), or an LLM endpoint that falls back to it."""
     from earshot.assist.playbook import PlaybookProvider
 
-    playbook = PlaybookProvider(playbook_path=settings.assist_playbook_path, knowledge=knowledge)
+    playbook = PlaybookProvider(playbook_path=settings.assist_playbook_path, knowledge=knowledge, encoder=encoder)
     if settings.assist_provider != "llm":
         return playbook
 

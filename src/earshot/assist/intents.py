@@ -1,13 +1,16 @@
 """Which playbook intent an utterance expresses: meaning, words, cues and the dialogue so far.
 
-Each intent gets one score, the sum of
-- how close the utterance (or one of its sentences) is in meaning to the intent's nearest
-  example (sentence embeddings, when an encoder is available),
+The utterance is scored as a whole and sentence by sentence (later sentences weigh a little
+more: customers give the background first and the request last). For each piece, each
+intent's score is the sum of
+- how close it is in meaning to the intent's nearest example (sentence embeddings, when an
+  encoder is available),
 - how many words it shares with that example (TF-IDF cosine),
-- a fixed bonus when one of its cue patterns matches (and none of its `unless` patterns),
-- a bonus when the agent's last turn points at it ("can you confirm your order number?"),
-- a bonus for the previous customer turn's topic when it carries over, so a bare
-  follow-up ("and when will it get here?") stays on topic.
+- a fixed bonus when one of the intent's cue patterns matches (and none of its `unless`).
+The intent's utterance score is its best piece. The dialogue then adds
+- a bonus when the agent's last turn points at the intent ("what's the new address?"),
+- a bonus for the previous customer turn's topic when it carries over and this turn has no
+  cue of its own, so a bare follow-up ("yes, I restarted it twice") stays on topic.
 The confidence is the softmax of the scores: high when one intent clearly leads.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -44,11 +48,16 @@ class IntentMatch:
 
 
 @dataclass(frozen=True)
-class _Signals:
-    meaning: np.ndarray  # per intent, 0..1
-    words: np.ndarray
-    cues: list[tuple[str, float] | None]  # per intent, the cue that matched and where it ends (0..1)
-    nearest: list[str]  # per intent, the closest example
+class _Reading:
+    """What the utterance alone says: per intent, its best score and why."""
+
+    scores: np.ndarray
+    cues: list[str | None]  # the cue that matched in the best piece
+    nearest: list[str]  # the closest example in the best piece
+
+    @property
+    def cued(self) -> bool:
+        return any(cue is not None for cue in self.cues)
 
 
 class IntentMatcher:
@@ -59,101 +68,105 @@ class IntentMatcher:
         self._examples = [example for intent in self.intents for example in intent.examples]
         self._owner = np.array([i for i, intent in enumerate(self.intents) for _ in intent.examples])
         self._tfidf = TfidfIndex(Analyzer(synonym_map(playbook.synonyms)), self._examples)
-        self._example_vectors = encoder.encode(self._examples) if encoder is not None else None
-        self._by_id = {intent.id: i for i, intent in enumerate(self.intents)}
+        self._example_vectors = _example_vectors(encoder, tuple(self._examples)) if encoder is not None else None
 
     def rank(self, utterance: str, history: list[Turn]) -> list[IntentMatch]:
         """Every intent, best first."""
         weights = self.playbook.scoring
-        signals = self._signals(utterance)
-        scores = self._scores(signals)
-        agent_hint = self._agent_hint(history)
-        if agent_hint is not None:
-            scores[agent_hint] += weights.agent_turn
+        reading = self._read(utterance)
+        scores = reading.scores.copy()
+        hinted = self._agent_hints(history)
+        scores[hinted] += weights.agent_turn
         # Only a turn without a cue of its own is a follow-up that continues the previous topic.
-        topic = self._previous_topic(history) if all(cue is None for cue in signals.cues) else None
+        topic = None if reading.cued else self._previous_topic(history)
         if topic is not None:
             scores[topic] += weights.carry_over
         probabilities = _softmax(scores / weights.temperature)
         order = sorted(range(len(self.intents)), key=lambda i: (-scores[i], i))
         return [
-            IntentMatch(self.intents[i], float(scores[i]), float(probabilities[i]), self._evidence(i, signals, agent_hint, topic))
+            IntentMatch(self.intents[i], float(scores[i]), float(probabilities[i]), _evidence(i, reading, hinted, topic))
             for i in order
         ]
 
-    def _signals(self, utterance: str) -> _Signals:
-        units = _units(utterance)
-        n = len(self.intents)
-        meaning = np.zeros(n)
-        nearest_example = np.full(n, -1)
-        best_sim = np.full(n, -1.0)
+    def _read(self, utterance: str) -> _Reading:
+        weights = self.playbook.scoring
+        pieces, piece_weights = _pieces(utterance, weights.early_sentence_discount)
+        meaning = np.zeros((len(pieces), len(self.intents)))
+        nearest = np.full((len(pieces), len(self.intents)), -1)
         if self.encoder is not None and self._example_vectors is not None:
-            sims = self.encoder.encode(units) @ self._example_vectors.T  # units x examples
-            per_example = sims.max(axis=0)
-            for i in range(n):
+            similarity = self.encoder.encode(pieces) @ self._example_vectors.T  # pieces x examples
+            for i in range(len(self.intents)):
                 mine = np.flatnonzero(self._owner == i)
-                j = mine[int(np.argmax(per_example[mine]))]
-                meaning[i], best_sim[i], nearest_example[i] = max(0.0, float(per_example[j])), per_example[j], j
-        lexical = np.zeros(n)
-        for unit in units:
-            for j, similarity in self._tfidf.similarities(unit).items():
+                best = similarity[:, mine].argmax(axis=1)
+                nearest[:, i] = mine[best]
+                meaning[:, i] = np.maximum(similarity[np.arange(len(pieces)), mine[best]], 0.0)
+        lexical = np.zeros_like(meaning)
+        for p, piece in enumerate(pieces):
+            for j, value in self._tfidf.similarities(piece).items():
                 i = self._owner[j]
-                if similarity > lexical[i]:
-                    lexical[i] = similarity
+                if value > lexical[p, i]:
+                    lexical[p, i] = value
                     if self.encoder is None:
-                        nearest_example[i] = j
-        normalized = normalize(utterance)
-        cues = [intent.cue_match(normalized) for intent in self.intents]
-        nearest = [self._examples[j] if j >= 0 else "" for j in nearest_example]
-        return _Signals(meaning, lexical, cues, nearest)
+                        nearest[p, i] = j
+        cues = [[intent.cue_match(normalize(piece)) for intent in self.intents] for piece in pieces]
+        cue_score = np.array([[0.0 if c is None else 1 - weights.cue_early_discount * (1 - c[1]) for c in row] for row in cues])
+        per_piece = weights.embedding * meaning + weights.lexical * lexical + weights.cue * cue_score
+        per_piece *= np.array(piece_weights)[:, None]
+        best_piece = per_piece.argmax(axis=0)
+        columns = range(len(self.intents))
+        return _Reading(
+            scores=per_piece[best_piece, columns],
+            cues=[cue[0] if (cue := cues[p][i]) else None for i, p in zip(columns, best_piece, strict=True)],
+            nearest=[self._examples[nearest[p, i]] if nearest[p, i] >= 0 else "" for i, p in zip(columns, best_piece, strict=True)],
+        )
 
-    def _agent_hint(self, history: list[Turn]) -> int | None:
-        """The intent the agent's last turn (if it was one of the last two) asks for."""
+    def _agent_hints(self, history: list[Turn]) -> list[int]:
+        """Intents the agent's last turn (if it was one of the last two) asks about."""
         for turn in reversed(history[-2:]):
             if turn.speaker == "agent":
                 text = normalize(turn.text)
-                for i, intent in enumerate(self.intents):
-                    if any(pattern.search(text) for pattern in intent.after_agent):
-                        return i
-                return None
-        return None
+                return [i for i, intent in enumerate(self.intents) if any(p.search(text) for p in intent.after_agent)]
+        return []
 
     def _previous_topic(self, history: list[Turn]) -> int | None:
         """The intent of the customer's previous turn, if it is a topic that carries over."""
         previous = next((t.text for t in reversed(history) if t.speaker == "customer"), None)
         if previous is None:
             return None
-        scores = self._scores(self._signals(previous))
+        scores = self._read(previous).scores
         best = int(np.argmax(scores))
         carries = self.intents[best].carries_over and scores[best] >= self.playbook.scoring.min_score
         return best if carries else None
 
-    def _scores(self, signals: _Signals) -> np.ndarray:
-        """What the utterance itself says, before the dialogue is taken into account."""
-        weights = self.playbook.scoring
-        # Customers tend to give the background first and the request last ("it broke. I want a
-        # refund"), so a cue near the start counts a little less than one at the end.
-        cued = np.array([0.0 if c is None else 1 - weights.cue_early_discount * (1 - c[1]) for c in signals.cues])
-        return weights.embedding * signals.meaning + weights.lexical * signals.words + weights.cue * cued
 
-    def _evidence(self, i: int, signals: _Signals, agent_hint: int | None, topic: int | None) -> str:
-        parts = []
-        cue = signals.cues[i]
-        if cue is not None:
-            parts.append(f"said “{cue[0]}”")
-        elif signals.nearest[i]:
-            parts.append(f"close to “{signals.nearest[i]}”")
-        if agent_hint == i:
-            parts.append("answers the agent's question")
-        if topic == i:
-            parts.append("continues the previous topic")
-        return "; ".join(parts)
+@lru_cache(maxsize=8)
+def _example_vectors(encoder: SentenceEncoder, examples: tuple[str, ...]) -> np.ndarray:
+    """Embedding the examples takes a second or two; each app (and each test server) reuses them."""
+    vectors = encoder.encode(list(examples))
+    vectors.setflags(write=False)
+    return vectors
 
 
-def _units(utterance: str) -> list[str]:
-    """The whole utterance, plus each sentence of it when there are several."""
+def _pieces(utterance: str, early_discount: float) -> tuple[list[str], list[float]]:
+    """The whole utterance, plus each sentence of it when there are several, and their weights."""
     sentences = [s for s in _SENTENCE_END.split(utterance.strip()) if len(s) >= MIN_SENTENCE_CHARS]
-    return [utterance] + (sentences if len(sentences) > 1 else [])
+    if len(sentences) < 2:
+        return [utterance], [1.0]
+    last = len(sentences) - 1
+    return [utterance, *sentences], [1.0, *(1 - early_discount * (last - k) / last for k in range(len(sentences)))]
+
+
+def _evidence(i: int, reading: _Reading, hinted: list[int], topic: int | None) -> str:
+    parts = []
+    if reading.cues[i] is not None:
+        parts.append(f"said “{reading.cues[i]}”")
+    elif reading.nearest[i]:
+        parts.append(f"close to “{reading.nearest[i]}”")
+    if i in hinted:
+        parts.append("answers the agent's question")
+    if topic == i:
+        parts.append("continues the previous topic")
+    return "; ".join(parts)
 
 
 def _softmax(values: np.ndarray) -> np.ndarray:

@@ -112,6 +112,7 @@ class LlmProvider:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self.fallback.aclose()
 
     async def _ask(self, messages: list[dict[str, str]]) -> LlmAnswer:
         body = {
