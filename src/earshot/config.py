@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     assist_provider: Literal["playbook", "llm"] = "playbook"
     assist_playbook_path: Path | None = Field(default=None, description="Replaces the shipped playbook.yaml.")
     assist_knowledge_dir: Path | None = Field(default=None, description="Replaces the shipped knowledge articles.")
+    assist_embeddings: bool = Field(
+        default=True, description="Match utterances to playbook examples by meaning (offline MiniLM) as well as words."
+    )
     assist_llm_base_url: str = "http://127.0.0.1:11434/v1"
     assist_llm_api_key: str = ""
     assist_llm_model: str = "llama3.1"
