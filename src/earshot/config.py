@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     assist_llm_api_key: str = ""
     assist_llm_model: str = "llama3.1"
     assist_llm_timeout_seconds: float = 2.5
+    assist_sentiment_examples_path: Path | None = Field(
+        default=None, description="Replaces the shipped sentiment_examples.yaml (utterances labelled by feeling)."
+    )
     redact_pii: bool = True
     sentiment_alert_threshold: float = -0.5
 

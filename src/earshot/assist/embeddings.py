@@ -12,6 +12,7 @@ import importlib.util
 import json
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -206,3 +207,23 @@ class MiniLmEncoder:
         x = _layer_norm(x + context @ w.out_w + w.out_b, w.ln1, self.eps)
         hidden = _gelu(x @ w.ff1_w + w.ff1_b)
         return _layer_norm(x + hidden @ w.ff2_w + w.ff2_b, w.ln2, self.eps)
+
+
+class CachedEncoder:
+    """Remembers recent sentences: the matcher and the sentiment analyser embed the same utterance."""
+
+    def __init__(self, encoder: MiniLmEncoder, size: int = 1024) -> None:
+        self.encoder = encoder
+        self._remembered = lru_cache(maxsize=size)(self._one)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(texts) > 8:  # a bulk job (examples at start-up): batch it, don't remember it
+            return self.encoder.encode(texts)
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.stack([self._remembered(text) for text in texts])
+
+    def _one(self, text: str) -> np.ndarray:
+        vector = self.encoder.encode([text])[0]
+        vector.setflags(write=False)
+        return vector

@@ -33,8 +33,9 @@ def create_assist(settings: Settings) -> Assist:
     from earshot.assist.knowledge import KnowledgeBase
 
     knowledge = KnowledgeBase.load(settings.assist_knowledge_dir)
-    provider = create_suggestion_provider(settings, knowledge, create_sentence_encoder(settings))
-    return Assist(knowledge, provider, create_sentiment_analyzer(settings), create_redactor(settings))
+    encoder = create_sentence_encoder(settings)
+    provider = create_suggestion_provider(settings, knowledge, encoder)
+    return Assist(knowledge, provider, create_sentiment_analyzer(settings, encoder), create_redactor(settings))
 
 
 def create_sentence_encoder(settings: Settings) -> SentenceEncoder | None:
@@ -55,13 +56,13 @@ def _shared_encoder() -> SentenceEncoder:
     """One encoder per process: its weights are read-only and it is safe across threads."""
     from threadpoolctl import threadpool_limits
 
-    from earshot.assist.embeddings import MiniLmEncoder
+    from earshot.assist.embeddings import CachedEncoder, MiniLmEncoder
 
     # One sentence is a handful of small matrix products: a second BLAS thread gains ~2 ms
     # when the machine is idle and costs hundreds when speech-to-text holds the other core
     # (OpenBLAS threads spin waiting for it).
     threadpool_limits(limits=1, user_api="blas")
-    return MiniLmEncoder.from_package()
+    return CachedEncoder(MiniLmEncoder.from_package())
 
 
 def create_suggestion_provider(
@@ -86,11 +87,12 @@ def create_suggestion_provider(
     )
 
 
-def create_sentiment_analyzer(settings: Settings) -> SentimentAnalyzer:
-    """VADER with the customer-service lexicon; the only analyser so far."""
-    from earshot.assist.sentiment import VaderSentiment
+def create_sentiment_analyzer(settings: Settings, encoder: SentenceEncoder | None = None) -> SentimentAnalyzer:
+    """VADER with the customer-service lexicon, plus the tone of example utterances when an encoder is there."""
+    from earshot.assist.sentiment import ToneReference, VaderSentiment
 
-    return VaderSentiment()
+    tone = ToneReference.load(encoder, settings.assist_sentiment_examples_path) if encoder is not None else None
+    return VaderSentiment(tone=tone)
 
 
 def create_redactor(settings: Settings) -> Callable[[str], str]:

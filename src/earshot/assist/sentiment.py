@@ -15,11 +15,18 @@ import math
 import re
 from collections import deque
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
 
+import numpy as np
+import yaml
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ignore[import-untyped]
 
+if TYPE_CHECKING:
+    from earshot.assist.intents import SentenceEncoder
+
 SentimentLabel = Literal["negative", "neutral", "positive"]
+SHIPPED_TONE_EXAMPLES = Path(__file__).with_name("sentiment_examples.yaml")
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class SentimentAnalyzer(Protocol):
 # ("yes, it is order ...", "I would like a refund", "can you help me", "credit card").
 NEUTRAL_WORDS = (
     "yes", "yeah", "like", "please", "help", "okay", "ok", "sure", "well", "pretty", "want",
-    "support", "kind", "credit", "free", "interest", "care", "true", "no", "matter", "fine",
+    "support", "kind", "credit", "free", "interest", "care", "true", "no", "matter", "fine", "honestly",
 )  # fmt: skip
 
 # Single service words VADER lacks (or under-weights), on VADER's scale.
@@ -134,7 +141,11 @@ def _compile(cues: tuple[tuple[str, float], ...]) -> list[tuple[re.Pattern[str],
 
 
 _CUES = _compile(NEGATIVE_CUES) + _compile(POSITIVE_CUES)
-_NEGATION_BEFORE = re.compile(r"(?:\b(?:not|no|never|without|hardly)|n't)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+# A negation within the same clause, up to two words before ("not been fixed"); "No. I've had
+# enough" and "no, it still fails" are answers, not negations.
+_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:not|no|never|without|hardly)|n't)[^\w.,;:!?]+(?:\w+[^\w.,;:!?]+){0,2}$", re.IGNORECASE
+)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 _ALPHA = 15.0  # VADER's normalisation constant
 _NEGATION_SCALAR = -0.74  # VADER's N_SCALAR
@@ -159,11 +170,21 @@ class VaderSentiment:
 
     name = "vader"
 
-    def __init__(self, negative_below: float = -0.2, positive_above: float = 0.3) -> None:
+    def __init__(
+        self,
+        negative_below: float = -0.2,
+        positive_above: float = 0.3,
+        tone: ToneReference | None = None,
+        tone_weight: float = 2.0,
+    ) -> None:
         self.negative_below = negative_below
         self.positive_above = positive_above
+        self.tone = tone
+        self.tone_weight = tone_weight
         self._vader = SentimentIntensityAnalyzer()
-        for word in NEUTRAL_WORDS:
+        # Spelled-out letters ("L S six, three B Q") are everywhere on a support call; VADER
+        # reads "l" as laughter.
+        for word in [w for w in self._vader.lexicon if len(w) == 1] + list(NEUTRAL_WORDS):
             self._vader.lexicon.pop(word, None)
         self._vader.lexicon.update(SERVICE_WORDS)
 
@@ -171,10 +192,11 @@ class VaderSentiment:
         text = text.translate(_APOSTROPHES)
         remaining, cue_sum, cue_pos, cue_neg = self._read_cues(text)
         vader = self._vader.polarity_scores(remaining) if remaining.strip() else {"compound": 0.0, "pos": 0, "neg": 0}
-        raw = _denormalize(vader["compound"]) + cue_sum
+        tone = self.tone_weight * self.tone.tone(text) if self.tone is not None else 0.0
+        raw = _denormalize(vader["compound"]) + cue_sum + tone
         value = _normalize(raw)
-        positive = cue_pos + vader["pos"] * 4
-        negative = cue_neg + vader["neg"] * 4
+        positive = cue_pos + vader["pos"] * 4 + max(tone, 0.0)
+        negative = cue_neg + vader["neg"] * 4 + max(-tone, 0.0)
         return SentimentScore(round(value, 4), self._label(value), self._confidence(value, positive, negative))
 
     def _read_cues(self, text: str) -> tuple[str, float, float, float]:
@@ -211,6 +233,43 @@ class VaderSentiment:
         if positive > 0 and negative > 0:
             confidence *= 1 - 0.5 * min(positive, negative) / max(positive, negative)
         return round(confidence, 3)
+
+
+class ToneReference:
+    """How support customers sound, by feeling: labelled examples compared by meaning.
+
+    Complaints on a support line are mostly facts ("the parcel still hasn't come"), which no
+    word list covers; their meaning is close to other complaints. The tone of an utterance
+    is the label (-1, 0, +1) of its `k` nearest examples, weighted by similarity cubed so the
+    closest ones dominate. Shipped examples: `sentiment_examples.yaml` beside this module.
+    """
+
+    LABELS: dict[SentimentLabel, float] = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+
+    def __init__(self, encoder: SentenceEncoder, examples: dict[SentimentLabel, list[str]], k: int = 5) -> None:
+        self.encoder = encoder
+        self.k = k
+        texts = [text for label in self.LABELS for text in examples.get(label, [])]
+        if len(texts) < k:
+            raise ValueError(f"sentiment examples: need at least {k}, got {len(texts)}")
+        self._vectors = encoder.encode(texts)
+        self._labels = np.array([self.LABELS[label] for label in self.LABELS for _ in examples.get(label, [])])
+
+    @classmethod
+    def load(cls, encoder: SentenceEncoder, path: Path | None = None) -> ToneReference:
+        data = yaml.safe_load((path or SHIPPED_TONE_EXAMPLES).read_text(encoding="utf-8")) or {}
+        unknown = set(data) - set(cls.LABELS)
+        if unknown:
+            raise ValueError(f"sentiment examples {path}: unknown label(s) {sorted(unknown)}")
+        return cls(encoder, {label: [str(t) for t in data.get(label) or []] for label in cls.LABELS})
+
+    def tone(self, text: str) -> float:
+        """-1 (sounds like the negative examples) .. +1 (like the positive ones)."""
+        similarity = self._vectors @ self.encoder.encode([text])[0]
+        nearest = np.argsort(-similarity)[: self.k]
+        weights = np.maximum(similarity[nearest], 0.0) ** 3
+        total = float(weights.sum())
+        return float((weights * self._labels[nearest]).sum() / total) if total > 0 else 0.0
 
 
 @dataclass(frozen=True)
