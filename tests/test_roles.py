@@ -20,6 +20,12 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/calls/{call_id}"): "agent",
     ("GET", "/api/calls/{call_id}/events"): "supervisor",
     ("GET", "/api/transcription/status"): "supervisor",
+    ("POST", "/api/assist/suggestions"): "agent",
+    ("GET", "/api/assist/knowledge"): "agent",
+    ("GET", "/api/customers/search"): "agent",
+    ("GET", "/api/customers/{customer_id}"): "agent",
+    ("POST", "/api/customers/{customer_id}/tickets"): "agent",
+    ("PATCH", "/api/customers/{customer_id}/tickets/{ticket_id}"): "agent",
 }
 ROLE_ORDER = ["agent", "supervisor", "admin"]
 USER_OF_ROLE = {"agent": "agent1", "supervisor": "supervisor", "admin": "admin"}
@@ -33,7 +39,12 @@ async def test_access_table_covers_every_route(server: RunningServer) -> None:
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{user_id}", "1").replace("{call_id}", "0" * 32)
+    return (
+        path.replace("{user_id}", "1")
+        .replace("{call_id}", "0" * 32)
+        .replace("{customer_id}", "1")
+        .replace("{ticket_id}", "1")
+    )
 
 
 @pytest.mark.parametrize(("method", "path"), [key for key, role in ROUTE_ACCESS.items() if role != "public"])

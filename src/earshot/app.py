@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,12 +11,16 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from earshot import __version__
+from earshot.assist.factory import create_assist
+from earshot.assist.pipeline import AssistPipeline
+from earshot.assist.routes import router as assist_router
 from earshot.auth.routes import router as auth_router
 from earshot.calls.hub import CallHub
 from earshot.calls.routes import router as calls_router
 from earshot.calls.telephony import router as telephony_router
 from earshot.calls.ws import router as calls_ws_router
 from earshot.config import Settings, get_settings
+from earshot.customers.routes import router as customers_router
 from earshot.db import Database, DatabaseDep
 from earshot.sessions.routes import router as sessions_router
 from earshot.transcription.routes import router as transcription_router
@@ -36,14 +41,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hub.start()
         transcription = TranscriptionService(settings)
         await transcription.start()
+        assist = await asyncio.to_thread(create_assist, settings)
+        hub.redact = assist.redact
         app.state.db = db
         app.state.hub = hub
         app.state.transcription = transcription
+        app.state.knowledge = assist.knowledge
+        app.state.suggestions = assist.provider
+        app.state.assist = AssistPipeline(hub, db, assist.provider, assist.sentiment, settings.sentiment_alert_threshold)
         log.info("Earshot %s ready (database: %s)", __version__, db.engine.url.render_as_string())
         try:
             yield
         finally:
+            await app.state.assist.stop()
             await hub.stop()
+            await assist.provider.aclose()
             await transcription.stop()
             await db.close()
 
@@ -65,9 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(auth_router)
     app.include_router(calls_router)
+    app.include_router(customers_router)
     app.include_router(sessions_router)
     app.include_router(calls_ws_router)
     app.include_router(telephony_router)
     app.include_router(transcription_router)
+    app.include_router(assist_router)
     mount_web_app(app, settings.static_dir)
     return app

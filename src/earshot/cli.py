@@ -1,4 +1,4 @@
-"""The `earshot` command: serve, manage users, transcribe files, simulate calls, export the protocol."""
+"""The `earshot` command: serve, manage users, transcribe files, simulate calls, suggest, export the protocol."""
 
 from __future__ import annotations
 
@@ -152,6 +152,34 @@ def call_sim(
     except (OSError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
+
+
+@cli.command()
+def assist(
+    text: Annotated[str, typer.Argument(help="What the customer just said or typed.")],
+    history: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="The call so far: JSON [{speaker, text}] or 'agent: ...' lines."),
+    ] = None,
+    customer: Annotated[int | None, typer.Option(help="Id of the customer record the call is about.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the suggestion as one JSON object.")] = False,
+) -> None:
+    """Suggest the agent's next step for an utterance, with the same engine as live calls [EARSHOT_ASSIST_*]."""
+    from earshot.assist.cli import AssistInputError, suggest_once
+
+    try:
+        suggestion = asyncio.run(suggest_once(get_settings(), text, history, customer))
+    except AssistInputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if json_output:
+        typer.echo(suggestion.model_dump_json())
+        return
+    typer.echo(f"{suggestion.action.value} (confidence {suggestion.confidence:.2f}, {suggestion.provider})")
+    typer.echo(suggestion.suggestion)
+    typer.echo(f"Why: {suggestion.reasoning}")
+    if suggestion.sources:
+        typer.echo("Sources: " + "; ".join(f"{s.title} [{s.id}]" for s in suggestion.sources))
 
 
 def _load_audio_or_exit(file: Path) -> np.ndarray:

@@ -99,12 +99,13 @@ async def test_bad_input_leaves_the_log_intact(server: RunningServer) -> None:
     await agent.expect("call_offer")
     await agent.send({"type": "accept_offer", "call_id": call_id})
     await customer.expect("call_started")
+    await agent.expect("customer_context")
     for frame in ("{", json.dumps({"type": "chat", "text": ""}), json.dumps({"type": "nope"})):
         await customer.send(frame)
         await customer.expect("error")
     async with server.http(await server.login("supervisor")) as http:
         events = (await http.get(f"/api/calls/{call_id}/events")).json()
-    assert [e["type"] for e in events] == ["call_queued", "call_offered", "call_started"]
+    assert [e["type"] for e in events] == ["call_queued", "call_offered", "call_started", "customer_context"]
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,11 @@
-"""What an agent sees of a customer: the record, recent orders and open tickets."""
+"""What an agent sees of a customer (the record, recent orders, open tickets) and the ticket changes they make."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class OrderInfo(BaseModel):
@@ -57,3 +58,28 @@ class CustomerMatch(BaseModel):
     phone: str | None
     status: str
     score: float = 1.0
+
+
+TicketStatus = Literal["open", "pending", "closed"]
+TicketPriority = Literal["low", "normal", "high", "urgent"]
+TicketSubject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+
+
+class TicketCreate(BaseModel):
+    """A ticket an agent opens for a customer, usually during a call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: TicketSubject
+    body: str = Field(default="", max_length=4000)
+    priority: TicketPriority = "normal"
+
+
+class TicketUpdate(BaseModel):
+    """The fields an agent may change on a ticket; those left out (or null) stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
+    subject: TicketSubject | None = None
