@@ -19,6 +19,7 @@ import uvicorn
 
 from earshot.app import create_app
 from earshot.auth.demo import seed_demo_users
+from earshot.customers.demo import seed_demo_customers
 from earshot.config import Settings
 from earshot.db import Database
 from tests.harness import RunningServer, free_port
@@ -112,3 +113,14 @@ async def server(server_settings: Settings) -> AsyncIterator[RunningServer]:
             await client.close()
         uv_server.should_exit = True
         await asyncio.to_thread(thread.join, 10)
+
+
+@pytest.fixture
+async def shop(server: RunningServer) -> RunningServer:
+    """The running server with the demo customers in its database too (as `server` has the demo users)."""
+    db = Database(server.database_url)
+    async with db.sessions() as session:
+        await seed_demo_customers(session)
+        await session.commit()
+    await db.close()
+    return server

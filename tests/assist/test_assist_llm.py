@@ -1,11 +1,7 @@
 """The LLM suggestion provider against a real local server that speaks OpenAI's chat API.
 
-The server is a small FastAPI app on a free port, run by uvicorn in a thread. Its path
-picks a behaviour: `/ok/v1` answers a valid suggestion, `/slow/v1` sleeps past the
-client's timeout, `/broken/v1` fails with 500, `/garbage/v1` answers text that is not
-JSON, `/badaction/v1` and `/overconfident/v1` answer JSON outside the schema,
-`/fenced/v1` wraps valid JSON in a ```json fence, `/notchat/v1` answers some other JSON.
-Every request body it gets is recorded, so tests can check what left the machine.
+The server (`openai_double`) is a small FastAPI app on a free port, run by uvicorn in a
+thread; its path picks a behaviour (valid, slow, broken, not JSON, outside the schema).
 """
 
 from __future__ import annotations
@@ -20,72 +16,18 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, Header, Request
-from fastapi.responses import JSONResponse, Response
 
 from earshot.assist.llm import SYSTEM_PROMPT, LlmProvider
 from earshot.assist.types import Action, Suggestion, SuggestionRequest, Turn
 from earshot.customers.schemas import CustomerContext, OrderInfo, TicketInfo
+from tests.assist.openai_double import API_KEY, GOOD, fake_openai
 from tests.harness import free_port, serve_in_thread
-
-API_KEY = "sk-test-llm"
-SLOW_SECONDS = 2.0
-GOOD = {
-    "suggestion": "Apologise and offer Jane a refund for order 12345 under the 30-day policy.",
-    "reasoning": "The headphones failed within the refund window.",
-    "action": "offer_refund",
-    "confidence": 0.86,
-}
-CONTENT = {
-    "ok": json.dumps(GOOD),
-    "garbage": "Sure! I think the agent should offer a refund.",
-    "badaction": json.dumps({**GOOD, "action": "send_flowers"}),
-    "overconfident": json.dumps({**GOOD, "confidence": 1.7}),
-    "fenced": "```json\n" + json.dumps(GOOD) + "\n```",
-}
-
-
-def _completion(content: str) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 1700000000,
-        "model": "test-model",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 40, "total_tokens": 140},
-    }
-
-
-def _fake_openai(received: list[dict[str, Any]]) -> FastAPI:
-    app = FastAPI()
-
-    @app.post("/{mode}/v1/chat/completions")
-    async def chat(mode: str, request: Request, authorization: str | None = Header(None)) -> Response:
-        if authorization != f"Bearer {API_KEY}":
-            error = {
-                "message": "Incorrect API key provided.",
-                "type": "invalid_request_error",
-                "code": "invalid_api_key",
-            }
-            return JSONResponse({"error": error}, status_code=401)
-        body = await request.json()
-        received.append({"mode": mode, "body": body})
-        if mode == "slow":
-            await asyncio.sleep(SLOW_SECONDS)
-        if mode == "broken":
-            return JSONResponse({"error": {"message": "The server had an error"}}, status_code=500)
-        if mode == "notchat":
-            return JSONResponse({"object": "list", "data": []})
-        return JSONResponse(_completion(CONTENT.get(mode, CONTENT["ok"])))
-
-    return app
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """(base URL, request bodies the server received) of the fake API, running for this module."""
     received: list[dict[str, Any]] = []
-    with serve_in_thread(_fake_openai(received)) as base_url:
+    with serve_in_thread(fake_openai(received)) as base_url:
         yield base_url, received
 
 

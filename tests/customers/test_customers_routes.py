@@ -2,35 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-
 import pytest
 
-from earshot.app import create_app
-from earshot.auth.demo import seed_demo_users
-from earshot.config import Settings
-from earshot.customers.demo import seed_demo_customers
-from earshot.db import Database
-from tests.harness import RunningServer, serve_in_thread
-
-
-async def _seed(database_url: str, users: bool = False) -> None:
-    db = Database(database_url)
-    await db.migrate()
-    async with db.sessions() as session:
-        if users:
-            await seed_demo_users(session)
-        await seed_demo_customers(session)
-        await session.commit()
-    await db.close()
-
-
-@pytest.fixture
-async def shop(server: RunningServer) -> RunningServer:
-    """The running server with the demo customers in its database, as `server` has the demo users."""
-    await _seed(server.database_url)
-    return server
+from tests.harness import RunningServer
 
 
 async def _agent_token(shop: RunningServer) -> str:
@@ -140,36 +114,3 @@ async def test_invalid_search_is_422(shop: RunningServer, params: dict[str, str 
     async with shop.http(await _agent_token(shop)) as client:
         response = await client.get("/api/customers/search", params=params)
     assert response.status_code == 422
-
-
-class _RecordingAssist:
-    """Stands in for the assist pipeline: remembers which customers it was told about."""
-
-    def __init__(self) -> None:
-        self.updated: list[int] = []
-
-    async def customer_updated(self, customer_id: int) -> None:
-        self.updated.append(customer_id)
-
-
-@pytest.fixture
-def app_with_recording_assist(server_settings: Settings) -> Iterator[tuple[RunningServer, _RecordingAssist]]:
-    asyncio.run(_seed(server_settings.resolved_database_url, users=True))
-    app = create_app(server_settings)
-    recorder = _RecordingAssist()
-    with serve_in_thread(app) as base_url:
-        app.state.assist = recorder  # after start-up, which wires the real pipeline
-        yield RunningServer(base_url, server_settings, server_settings.resolved_database_url), recorder
-
-
-async def test_ticket_changes_refresh_live_calls_about_the_customer(
-    app_with_recording_assist: tuple[RunningServer, _RecordingAssist],
-) -> None:
-    running, recorder = app_with_recording_assist
-    token = await running.login("agent1")
-    priya = await _customer_id(running, token, "priya.patel@example.net")
-    async with running.http(token) as client:
-        ticket = (await client.post(f"/api/customers/{priya}/tickets", json={"subject": "Follow-up call"})).json()
-        await client.patch(f"/api/customers/{priya}/tickets/{ticket['id']}", json={"priority": "urgent"})
-        await client.patch(f"/api/customers/{priya}/tickets/{ticket['id']}", json={})
-    assert recorder.updated == [priya, priya]

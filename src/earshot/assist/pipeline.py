@@ -37,6 +37,7 @@ class _CallAssist:
     customer: CustomerContext | None = None
     suggestion_ids: set[str] = field(default_factory=set)
     pending: asyncio.Task[None] | None = None
+    resolving: asyncio.Task[None] | None = None  # looking up who is calling
 
 
 class AssistPipeline:
@@ -56,7 +57,7 @@ class AssistPipeline:
         """Called by the hub for every logged event, after it was published."""
         kind = getattr(event, "type", "")
         if kind == "call_started":
-            self._spawn(self._resolve(event.call_id))
+            self._state(event.call_id).resolving = self._spawn(self._resolve(event.call_id))
         elif kind in ("chat", "transcript") and getattr(event, "final", True):
             state = self._state(event.call_id)
             text: str = event.text  # type: ignore[attr-defined]
@@ -106,6 +107,9 @@ class AssistPipeline:
             )
 
     async def _suggest(self, call_id: str, seq: int, text: str, history: list[Turn], state: _CallAssist) -> None:
+        if state.resolving is not None:
+            # A caller who speaks before the lookup is done still gets advice about their own record.
+            await asyncio.wait([state.resolving])
         request = SuggestionRequest(utterance=text, history=history, customer=state.customer)
         suggestion = await self.provider.suggest(request)
         suggestion_id = uuid.uuid4().hex[:12]
