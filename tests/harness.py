@@ -58,6 +58,17 @@ class WsClient:
             if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
                 return message
 
+    async def has_or_expect(self, type_: str, timeout: float = 5.0, **fields: Any) -> dict[str, Any]:
+        """A message of this type (and these field values) received already, or the next one.
+
+        For messages on independent channels (the agent's own state and the call's events),
+        whose relative order is not guaranteed.
+        """
+        for message in self.seen:
+            if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
+                return message
+        return await self.expect(type_, timeout, **fields)
+
     async def nothing_of(self, type_: str, within: float = 0.5, **fields: Any) -> None:
         """Assert no message of this type (and these field values) arrives within the time given."""
         try:

@@ -52,6 +52,7 @@ async def suggest_once(settings: Settings, text: str, history_file: Path | None,
     if customer_id is not None:
         db = Database(settings.resolved_database_url)
         try:
+            await db.migrate()
             async with db.sessions() as session:
                 customer = await customer_context(session, customer_id)
         finally:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from earshot.assist.text import Analyzer, TfidfIndex, normalize, synonym_map
+from earshot.assist.text import Analyzer, TfidfIndex, normalize, quote, synonym_map
 from earshot.assist.types import Turn
 
 if TYPE_CHECKING:
@@ -83,9 +83,15 @@ class IntentMatcher:
             scores[topic] += weights.carry_over
         probabilities = _softmax(scores / weights.temperature)
         order = sorted(range(len(self.intents)), key=lambda i: (-scores[i], i))
+        # Only the winner's evidence is ever shown, so only its wording is looked up.
         return [
-            IntentMatch(self.intents[i], float(scores[i]), float(probabilities[i]), _evidence(i, reading, hinted, topic))
-            for i in order
+            IntentMatch(
+                self.intents[i],
+                float(scores[i]),
+                float(probabilities[i]),
+                _evidence(i, utterance, reading, hinted, topic) if rank == 0 else "",
+            )
+            for rank, i in enumerate(order)
         ]
 
     def _read(self, utterance: str) -> _Reading:
@@ -156,10 +162,11 @@ def _pieces(utterance: str, early_discount: float) -> tuple[list[str], list[floa
     return [utterance, *sentences], [1.0, *(1 - early_discount * (last - k) / last for k in range(len(sentences)))]
 
 
-def _evidence(i: int, reading: _Reading, hinted: list[int], topic: int | None) -> str:
+def _evidence(i: int, utterance: str, reading: _Reading, hinted: list[int], topic: int | None) -> str:
     parts = []
-    if reading.cues[i] is not None:
-        parts.append(f"said “{reading.cues[i]}”")
+    cue = reading.cues[i]
+    if cue is not None:
+        parts.append(f"said “{quote(utterance, cue)}”")
     elif reading.nearest[i]:
         parts.append(f"close to “{reading.nearest[i]}”")
     if i in hinted:

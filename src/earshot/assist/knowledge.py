@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 SHIPPED_DIR = Path(__file__).with_name("knowledge")
 FIELD_WEIGHTS = {"title": 3.0, "keywords": 2.0, "summary": 1.5, "body": 1.0}
 SNIPPET_CHARS = 240
+RELATIVE_CUTOFF = 0.25  # hits scoring under this share of the best one are noise (a shared common word)
 
 # Words customers and articles use for the same thing.
 KNOWLEDGE_SYNONYMS = (
@@ -100,6 +101,8 @@ class KnowledgeBase:
             if score > 0 and (among is None or article.id in among)
         ]
         scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+        if scored:
+            scored = [(score, a) for score, a in scored if score >= RELATIVE_CUTOFF * scored[0][0]]
         return [ArticleHit(a.id, a.title, score, self.snippet(a.id, query)) for score, a in scored[:limit]]
 
     def snippet(self, article_id: str, query: str) -> str:

@@ -38,6 +38,7 @@ class _CallAssist:
     suggestion_ids: set[str] = field(default_factory=set)
     pending: asyncio.Task[None] | None = None
     resolving: asyncio.Task[None] | None = None  # looking up who is calling
+    scoring: asyncio.Task[None] | None = None  # the latest utterance's sentiment
 
 
 class AssistPipeline:
@@ -76,16 +77,21 @@ class AssistPipeline:
         return self._calls[call_id]
 
     def _customer_said(self, call_id: str, seq: int, text: str, state: _CallAssist) -> None:
-        score = self.sentiment.score(text)
-        update = state.tracker.add(score)
-        self._spawn(self._log_sentiment(call_id, seq, update))
+        state.scoring = self._spawn(self._score_sentiment(call_id, seq, text, state, state.scoring))
         # A newer utterance supersedes the suggestion still being worked out for an older one.
         if state.pending is not None and not state.pending.done():
             state.pending.cancel()
         history = list(state.history[:-1])
         state.pending = self._spawn(self._suggest(call_id, seq, text, history, state))
 
-    async def _log_sentiment(self, call_id: str, seq: int, update: Any) -> None:
+    async def _score_sentiment(
+        self, call_id: str, seq: int, text: str, state: _CallAssist, previous: asyncio.Task[None] | None
+    ) -> None:
+        # Scoring embeds the utterance (milliseconds of numpy): off the event loop.
+        score = await asyncio.to_thread(self.sentiment.score, text)
+        if previous is not None:
+            await asyncio.wait([previous])  # the trend takes utterances in the order they were said
+        update = state.tracker.add(score)
         await self.hub.log_event(
             call_id,
             "sentiment",
@@ -129,7 +135,10 @@ class AssistPipeline:
             if resolution.customer is not None:
                 call.customer_id = resolution.customer.id
                 await session.commit()
-        self._state(call_id).customer = resolution.customer
+        state = self._calls.get(call_id)
+        if state is None:
+            return  # the call ended while the caller was being looked up
+        state.customer = resolution.customer
         await self.hub.log_event(
             call_id,
             "customer_context",
@@ -149,7 +158,9 @@ class AssistPipeline:
             if call is not None:
                 call.customer_id = customer_id
                 await session.commit()
-        self._state(call_id).customer = context
+        state = self._calls.get(call_id)
+        if state is not None:  # during wrap-up the record is still attached, for the history
+            state.customer = context
         await self.hub.log_event(
             call_id, "customer_context", status="matched", reason=reason, customer=context.model_dump(mode="json")
         )

