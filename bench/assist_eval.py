@@ -148,7 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manifest", type=Path, default=MANIFEST, help="scripted calls with audio (TSV)")
     parser.add_argument("--calls", type=Path, action="append", default=[], help="more calls in calls.json form (text only)")
-    parser.add_argument("--repeat", type=int, default=5, help="suggestions per turn, for stable latency figures")
+    parser.add_argument("--repeat", type=int, default=1, help="suggestions per turn (repeats hit the sentence cache)")
     parser.add_argument("--no-transcripts", action="store_true", help="skip the transcript run")
     parser.add_argument("--live", action="store_true", help="also measure end of speech -> suggestion on a real server")
     parser.add_argument("--port", type=int, default=8792)
@@ -187,7 +187,7 @@ def main() -> None:
     if args.live:
         from live_latency import measure_live  # beside this script
 
-        measure_live(scripts, args.port, args.verbose)
+        measure_live(args.port, args.verbose)
 
 
 if __name__ == "__main__":

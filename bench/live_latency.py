@@ -94,7 +94,7 @@ async def _run(base_url: str, calls: list[ScriptedCall], verbose: bool) -> tuple
     return latencies, matched
 
 
-def measure_live(scripts: object, port: int, verbose: bool) -> None:
+def measure_live(port: int, verbose: bool) -> None:
     calls = load_calls(telephony=False)
     server = Server(port)
     try:
