@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from websockets.asyncio.client import ClientConnection, connect
 
 from earshot.config import Settings
@@ -170,3 +171,9 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def invalid_api_key() -> JSONResponse:
+    """What OpenAI-compatible servers answer to a wrong or missing key."""
+    error = {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}
+    return JSONResponse({"error": error}, status_code=401)

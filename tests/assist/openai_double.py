@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response
 
+from tests.harness import invalid_api_key
+
 API_KEY = "sk-test-llm"
 SLOW_SECONDS = 2.0
 GOOD = {
@@ -50,12 +52,7 @@ def fake_openai(received: list[dict[str, Any]]) -> FastAPI:
     @app.post("/{mode}/v1/chat/completions")
     async def chat(mode: str, request: Request, authorization: str | None = Header(None)) -> Response:
         if authorization != f"Bearer {API_KEY}":
-            error = {
-                "message": "Incorrect API key provided.",
-                "type": "invalid_request_error",
-                "code": "invalid_api_key",
-            }
-            return JSONResponse({"error": error}, status_code=401)
+            return invalid_api_key()
         body = await request.json()
         received.append({"mode": mode, "body": body})
         if mode == "slow":

@@ -24,7 +24,7 @@ from earshot.config import Settings
 from earshot.transcription import SttError, create_engine
 from earshot.transcription.filters import clean
 from earshot.transcription.openai_api import OpenAITranscriptionEngine
-from tests.harness import free_port, serve_in_thread
+from tests.harness import free_port, invalid_api_key, serve_in_thread
 
 API_KEY = "sk-test-123"
 SLOW_SECONDS = 2.0
@@ -45,12 +45,7 @@ def _fake_openai(received: list[dict[str, Any]]) -> FastAPI:
         authorization: str | None = Header(None),
     ) -> Response:
         if authorization != f"Bearer {API_KEY}":
-            error = {
-                "message": "Incorrect API key provided.",
-                "type": "invalid_request_error",
-                "code": "invalid_api_key",
-            }
-            return JSONResponse({"error": error}, status_code=401)
+            return invalid_api_key()
         with wave.open(io.BytesIO(await file.read())) as wav:
             params = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate())
             duration = wav.getnframes() / wav.getframerate()
