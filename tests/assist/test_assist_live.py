@@ -119,11 +119,12 @@ async def test_a_typed_complaint_gets_sentiment_an_alert_and_a_suggestion_for_st
     await customer.send({"type": "chat", "text": COMPLAINT})
     chat = await agent.expect("chat")
 
-    sentiment = await agent.expect("sentiment")
+    # Sentiment and the suggestion are worked out side by side: either may arrive first.
+    sentiment = await agent.has_or_expect("sentiment")
     assert sentiment["utterance_seq"] == chat["seq"] and sentiment["label"] == "negative" and sentiment["score"] < -0.5
-    alert = await agent.expect("sentiment_alert")
+    alert = await agent.has_or_expect("sentiment_alert")
     assert "negative" in alert["reason"].lower()
-    suggestion = await agent.expect("suggestion")
+    suggestion = await agent.has_or_expect("suggestion")
     assert suggestion["action"] == "track_order" and suggestion["answers_seq"] == chat["seq"]
     assert suggestion["utterance"] == COMPLAINT and 0 < suggestion["confidence"] <= 1
     assert "20417" in suggestion["suggestion"] and "FedEx" in suggestion["suggestion"]
