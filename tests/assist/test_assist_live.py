@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -10,11 +11,13 @@ from typing import Any
 import pytest
 
 from earshot.calls.protocol import CUSTOMER_VISIBLE_EVENTS
+from earshot.calls.simulate import phone_frames
 from earshot.config import Settings
 from earshot.db import Database
 from earshot.sessions.models import CallEvent
 from tests.assist.openai_double import API_KEY, GOOD, fake_openai
 from tests.harness import RunningServer, WsClient, free_port, serve_in_thread
+from tests.transcription.test_live_transcription import padded, turn
 
 STAFF_ONLY = {"customer_context", "sentiment", "sentiment_alert", "suggestion", "suggestion_feedback"}
 COMPLAINT = "This is ridiculous, my order 20417 was due weeks ago and it still hasn't arrived. I'm furious."
@@ -288,3 +291,32 @@ async def test_an_unreachable_llm_falls_back_to_the_playbook_in_a_live_call(
     suggestion = await agent.expect("suggestion")
     assert suggestion["provider"] == "playbook" and suggestion["action"] == "offer_replacement"
     assert "70588" in suggestion["suggestion"] and "LLM unavailable" in suggestion["reasoning"]
+
+
+# ---------------------------------------------------------------- a spoken call
+
+
+async def test_a_phone_caller_is_known_by_number_and_a_spoken_complaint_gets_a_suggestion(shop: RunningServer) -> None:
+    audio, _ = turn("d02-where-is-order", 2)  # "My package was supposed to arrive on Monday and it still is not here."
+    agent = await shop.agent("agent2")
+    phone = await shop.ws("/ws/telephony/twilio")
+    await phone.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+    start = {
+        "streamSid": "MZ7", "callSid": "CA7", "tracks": ["inbound"],
+        "customParameters": {"name": "+1 212-555-0102", "phone": "+1 212-555-0102"},  # Twilio's {{From}}
+        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+    }  # fmt: skip
+    await phone.send({"event": "start", "sequenceNumber": "1", "start": start, "streamSid": "MZ7"})
+    offer = await agent.expect("call_offer", timeout=30)
+    await agent.send({"type": "accept_offer", "call_id": offer["call_id"]})
+    context = await agent.expect("customer_context")
+    assert context["status"] == "matched" and context["customer"]["name"] == "Oliver Bennett"
+    for number, frame in enumerate(phone_frames(padded(audio)), start=2):
+        media = {"track": "inbound", "chunk": str(number), "timestamp": str(number * 20), "payload": base64.b64encode(frame).decode()}
+        await phone.send({"event": "media", "sequenceNumber": str(number), "media": media, "streamSid": "MZ7"})
+        await asyncio.sleep(0.01)
+    final = await agent.expect("transcript", timeout=60, final=True)
+    suggestion = await agent.has_or_expect("suggestion", timeout=10)
+    assert suggestion["answers_seq"] == final["seq"] and suggestion["utterance"] == final["text"]
+    assert suggestion["action"] == "track_order" and "20417" in suggestion["suggestion"]
+    await phone.send({"event": "stop", "sequenceNumber": "999", "streamSid": "MZ7"})
