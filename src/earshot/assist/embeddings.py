@@ -210,15 +210,17 @@ class MiniLmEncoder:
 
 
 class CachedEncoder:
-    """Remembers recent sentences: the matcher and the sentiment analyser embed the same utterance."""
+    """Remembers what it embedded: the matcher and the sentiment analyser embed the same utterance,
+    and every app built in one process (each test server, say) embeds the same examples."""
 
     def __init__(self, encoder: MiniLmEncoder, size: int = 1024) -> None:
         self.encoder = encoder
         self._remembered = lru_cache(maxsize=size)(self._one)
+        self._remembered_sets = lru_cache(maxsize=8)(self._many)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        if len(texts) > 8:  # a bulk job (examples at start-up): batch it, don't remember it
-            return self.encoder.encode(texts)
+        if len(texts) > 8:  # a set of examples: batched, and remembered as a whole
+            return self._remembered_sets(tuple(texts))
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         return np.stack([self._remembered(text) for text in texts])
@@ -227,3 +229,8 @@ class CachedEncoder:
         vector = self.encoder.encode([text])[0]
         vector.setflags(write=False)
         return vector
+
+    def _many(self, texts: tuple[str, ...]) -> np.ndarray:
+        vectors = self.encoder.encode(list(texts))
+        vectors.setflags(write=False)
+        return vectors

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -68,7 +67,7 @@ class IntentMatcher:
         self._examples = [example for intent in self.intents for example in intent.examples]
         self._owner = np.array([i for i, intent in enumerate(self.intents) for _ in intent.examples])
         self._tfidf = TfidfIndex(Analyzer(synonym_map(playbook.synonyms)), self._examples)
-        self._example_vectors = _example_vectors(encoder, tuple(self._examples)) if encoder is not None else None
+        self._example_vectors = encoder.encode(self._examples) if encoder is not None else None
 
     def rank(self, utterance: str, history: list[Turn]) -> list[IntentMatch]:
         """Every intent, best first."""
@@ -143,14 +142,6 @@ class IntentMatcher:
         best = int(np.argmax(scores))
         carries = self.intents[best].carries_over and scores[best] >= self.playbook.scoring.min_score
         return best if carries else None
-
-
-@lru_cache(maxsize=8)
-def _example_vectors(encoder: SentenceEncoder, examples: tuple[str, ...]) -> np.ndarray:
-    """Embedding the examples takes a second or two; each app (and each test server) reuses them."""
-    vectors = encoder.encode(list(examples))
-    vectors.setflags(write=False)
-    return vectors
 
 
 def _pieces(utterance: str, early_discount: float) -> tuple[list[str], list[float]]:
