@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +22,28 @@ from fastapi.responses import JSONResponse
 from websockets.asyncio.client import ClientConnection, connect
 
 from earshot.config import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shared_dir() -> Path:
+    """The shared test data: EARSHOT_SHARED_DIR, else `shared/` beside this checkout, else beside the
+    checkout it was cloned from (so `git clone . /tmp/fresh` still finds the recorded calls)."""
+    if os.environ.get("EARSHOT_SHARED_DIR"):
+        return Path(os.environ["EARSHOT_SHARED_DIR"])
+    beside = REPO.parent / "shared"
+    if beside.is_dir():
+        return beside
+    origin = subprocess.run(
+        ["git", "-C", str(REPO), "remote", "get-url", "origin"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if origin and Path(origin).is_dir():
+        return Path(origin).resolve().parent / "shared"
+    return beside
+
+
+SHARED = _shared_dir()
+CALLS_AUDIO = SHARED / "calls" / "audio"  # per-turn WAVs of the scripted calls, listed in manifest.tsv
 
 DEMO_PASSWORDS = {
     "admin": "admin-demo-pass",

@@ -16,9 +16,10 @@ from earshot.assist.playbook import PlaybookEngine, PlaybookError, load_playbook
 from earshot.assist.types import Action, SuggestionRequest, Turn
 from earshot.config import Settings
 from earshot.customers.schemas import CustomerContext, OrderInfo, TicketInfo
+from tests.harness import CALLS_AUDIO
 
 DATA = Path(__file__).parent / "data"
-MANIFEST = Path(__file__).resolve().parents[3] / "shared" / "calls" / "audio" / "manifest.tsv"
+MANIFEST = CALLS_AUDIO / "manifest.tsv"
 TODAY = date(2026, 11, 25)
 
 

@@ -11,8 +11,9 @@ import pytest
 from earshot.assist.factory import create_sentence_encoder, create_sentiment_analyzer
 from earshot.assist.sentiment import SentimentAnalyzer, SentimentScore, SentimentTracker, VaderSentiment
 from earshot.config import Settings
+from tests.harness import CALLS_AUDIO
 
-MANIFEST = Path(__file__).resolve().parents[3] / "shared" / "calls" / "audio" / "manifest.tsv"
+MANIFEST = CALLS_AUDIO / "manifest.tsv"
 
 # Realistic customer turns written for this test, none taken from the manifest.
 HELD_OUT: list[tuple[str, str]] = [

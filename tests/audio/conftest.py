@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,19 +9,13 @@ import numpy as np
 import pytest
 
 from earshot.audio.decode import load_audio_file
-
-
-def _calls_audio_dir() -> Path:
-    beside = Path(__file__).resolve().parents[3] / "shared" / "calls"
-    if not beside.is_dir() and os.environ.get("EARSHOT_SHARED_DIR"):
-        return Path(os.environ["EARSHOT_SHARED_DIR"]) / "calls" / "audio"
-    return beside / "audio"
+from tests.harness import CALLS_AUDIO
 
 
 @pytest.fixture(scope="session")
 def calls_audio() -> Path:
     """The folder of per-turn WAVs (16 kHz PCM and 8 kHz mu-law copies) listed in manifest.tsv."""
-    folder = _calls_audio_dir()
+    folder = CALLS_AUDIO
     if not (folder / "manifest.tsv").is_file():
         pytest.skip(f"shared call audio not found at {folder}; set EARSHOT_SHARED_DIR")
     return folder

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.harness import RunningServer
+from tests.harness import CALLS_AUDIO, RunningServer
 
-AUDIO = Path(__file__).resolve().parents[3] / "shared" / "calls" / "audio"
+AUDIO = CALLS_AUDIO
 
 
 async def _sim(server: RunningServer, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,6 @@ import asyncio
 import base64
 import csv
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,9 +14,9 @@ import pytest
 from earshot.audio.decode import SAMPLE_RATE, float_to_pcm16, load_audio_file
 from earshot.calls.simulate import phone_frames
 from earshot.transcription.wer import wer
-from tests.harness import RunningServer, WsClient
+from tests.harness import CALLS_AUDIO, RunningServer, WsClient
 
-CALLS = Path(__file__).resolve().parents[3] / "shared" / "calls" / "audio"
+CALLS = CALLS_AUDIO
 FRAME = SAMPLE_RATE // 50  # 20 ms
 
 

@@ -27,8 +27,9 @@ from earshot.transcription.offline import (
     transcribe_audio,
 )
 from earshot.transcription.wer import corpus_wer, normalize_text, wer
+from tests.harness import CALLS_AUDIO
 
-AUDIO_DIR = Path(__file__).resolve().parents[3] / "shared" / "calls" / "audio"
+AUDIO_DIR = CALLS_AUDIO
 WER_BOUND_16K = 0.33
 WER_BOUND_8K_ULAW = 0.52
 WAVE_FORMAT_MULAW = 7

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from earshot.transcription.wer import wer
+from tests.harness import CALLS_AUDIO
 
-AUDIO_DIR = Path(__file__).resolve().parents[3] / "shared" / "calls" / "audio"
+AUDIO_DIR = CALLS_AUDIO
 
 
 def _two_turns() -> list[tuple[Path, str]]:

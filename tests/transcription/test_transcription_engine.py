@@ -17,8 +17,9 @@ from earshot.transcription.faster_whisper import (
     packaged_model_dir,
     resolve_model,
 )
+from tests.harness import CALLS_AUDIO
 
-AUDIO_DIR = Path(__file__).resolve().parents[3] / "shared" / "calls" / "audio"
+AUDIO_DIR = CALLS_AUDIO
 
 
 def _settings(**overrides: object) -> Settings:

@@ -1,12 +1,29 @@
 // Starts a real Earshot server (demo data, temporary data dir, free port) and Debian's Chromium.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 const ROOT = resolve(__dirname, "..", "..");
+
+/** The shared test data: EARSHOT_SHARED_DIR, else `shared/` beside this checkout, else beside the
+ * checkout it was cloned from (so `git clone . /tmp/fresh` still finds the recorded calls). */
+function sharedDir(): string {
+  if (process.env.EARSHOT_SHARED_DIR) return process.env.EARSHOT_SHARED_DIR;
+  const beside = resolve(ROOT, "..", "shared");
+  if (existsSync(beside)) return beside;
+  try {
+    const origin = execFileSync("git", ["-C", ROOT, "remote", "get-url", "origin"], { encoding: "utf8" }).trim();
+    if (origin && existsSync(origin)) return resolve(origin, "..", "shared");
+  } catch {
+    // not a clone of a local checkout
+  }
+  return beside;
+}
+
+export const CALLS_AUDIO = join(sharedDir(), "calls", "audio");
 export const RESULTS = resolve(__dirname, "..", "test-results");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 

@@ -1,10 +1,10 @@
 // The customer's microphone (a WAV file as Chromium's fake capture device) becomes text in the agent's console.
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { RESULTS, launchChromium, loginAs, startEarshot, waitForTranscription, type RunningEarshot } from "./server";
+import { CALLS_AUDIO, RESULTS, launchChromium, loginAs, startEarshot, waitForTranscription, type RunningEarshot } from "./server";
 
-const SPEECH = resolve(__dirname, "..", "..", "..", "shared", "calls", "audio", "d02-where-is-order", "03-customer.wav");
+const SPEECH = join(CALLS_AUDIO, "d02-where-is-order", "03-customer.wav");
 
 let earshot: RunningEarshot;
 let customerBrowser: Browser;
