@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await transcription.start()
         assist = await asyncio.to_thread(create_assist, settings)
         hub.redact = assist.redact
+        hub.redact_partial = assist.redact_partial
         app.state.db = db
         app.state.hub = hub
         app.state.transcription = transcription

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
-from earshot.assist.factory import create_redactor
-from earshot.assist.redact import redact, redact_text
+from earshot.assist.factory import create_partial_redactor, create_redactor
+from earshot.assist.redact import redact, redact_partial, redact_text
+from earshot.assist.spoken import digit_sequences
 from earshot.config import Settings
 
 SPOKEN = {"0": "oh", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven",
@@ -59,9 +61,21 @@ def test_a_number_said_to_be_a_card_is_masked_even_when_misheard() -> None:
 
 
 @pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("4111 1111 1111 1112", "[card ending 1112]"),
+        # tiny.en's hearing of espeak saying "three seven eight two, eight two two four six three, one oh oh oh five"
+        ("Sure, it's 3 7 8 2 8 2 2 4 6 3 1 0 5 1 0 5", "Sure, it's [card ending 5105]"),
+        ("it is 5555 5555 5555 4445, expiring 04 27", "it is [card ending 4445], expiring 04 27"),
+    ],
+)
+def test_a_long_run_that_starts_like_a_card_is_masked_even_when_luhn_fails(said: str, expected: str) -> None:
+    assert redact_text(said) == expected
+
+
+@pytest.mark.parametrize(
     "said",
     [
-        "4111 1111 1111 1112",
         "call me on 4111 1111 1111 1112",
         "My number is 0044 7911 123456, or 07911 123 456.",
         "You can reach me at +1 415 555 2671 extension 1234.",
@@ -166,3 +180,94 @@ def test_redacting_twice_changes_nothing_more() -> None:
     ):
         once = redact_text(said)
         assert redact_text(once) == once
+
+
+# ------------------------------------------------------------------ partials
+
+
+def _shown(text: str, stable_text: str = "") -> str:
+    return redact_partial(text, stable_text)[0]
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("my card is 4111", "my card is [digits]"),
+        ("my card is 4111 1111 1111", "my card is [digits]"),
+        ("it's 4111-1111-11", "it's [digits]"),
+        ("my card number is four one one one, one one", "my card number is [digits]"),
+        ("four one double one and then", "[digits] and then"),
+        ("it is 4111 one one one one, 1", "it is [digits]"),
+        ("the order is 4412 I think", "the order is [digits] I think"),
+        ("call me on 555 867 5309", "call me on [digits]"),
+        ("my card is 2024", "my card is [digits]"),  # a year-like start of a card, still being said
+        ("card 4111 1111 1111 1111 and", "card [card ending 1111] and"),
+        ("card 4111 1111 1111 1111 12 2", "card [card ending 1111] [digits]"),
+        ("my SSN is 123-45-6789 and", "my SSN is [SSN] and"),
+    ],
+)
+def test_partials_mask_every_run_of_four_or_more_digits(said: str, expected: str) -> None:
+    assert _shown(said) == expected
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "my card is 411",
+        "order 12 arrived",
+        "at 10:30 it cost $45.99, then $1,234.56",
+        "I bought it in 2019 and it broke",
+        "on 12/05/2024 I called",
+        "I have two kids, one is four",
+        "Oh, one more thing",
+        "forty nine dollars and ninety nine cents",
+    ],
+)
+def test_partials_show_short_numbers_times_amounts_and_years(said: str) -> None:
+    assert _shown(said) == said
+
+
+def _outside_masks(text: str) -> str:
+    return re.sub(r"\[[^\]]*\]", " ", text)
+
+
+SPOKEN_CARD = "my card number is four one one one, one one one one, one one one one, one one one one thanks"
+WRITTEN_CARD = "my card is 4111 1111 1111 1111 and it expires 04 27"
+
+
+@pytest.mark.parametrize("said", [SPOKEN_CARD, WRITTEN_CARD, "it's 4111-1111-1111-1111", "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"])
+def test_no_prefix_of_a_card_shows_more_than_three_of_its_digits(said: str) -> None:
+    words = said.split()
+    for n in range(1, len(words) + 1):
+        partial = " ".join(words[:n])
+        for shown in redact_partial(partial, " ".join(words[: max(0, n - 1)])):
+            assert all(len(run) < 4 for run in digit_sequences(_outside_masks(shown), shortest=1)), (partial, shown)
+
+
+@pytest.mark.parametrize("said", [SPOKEN_CARD, WRITTEN_CARD, "order 4412 please and 2019 was good, triple one two oh"])
+def test_the_stable_prefix_shown_only_grows_and_starts_the_text(said: str) -> None:
+    """As LocalAgreement commits all but the last word: each shown stable prefix extends the one before."""
+    words = said.split()
+    shown_before = ""
+    for n in range(1, len(words) + 1):
+        text, stable = redact_partial(" ".join(words[:n]), " ".join(words[: n - 1]))
+        assert text.startswith(stable), (text, stable)
+        assert stable.startswith(shown_before), (shown_before, stable)
+        shown_before = stable
+
+
+def test_the_stable_prefix_holds_back_a_number_that_may_still_grow() -> None:
+    assert redact_partial("my card is 4111 1111", "my card is 4111") == ("my card is [digits]", "my card is")
+    assert redact_partial("it is four one double one", "it is four one double") == ("it is [digits]", "it is")
+    assert redact_partial("order 4412 please", "order 4412 please") == ("order [digits] please", "order [digits] please")
+    assert redact_partial("I have two kids", "I have two") == ("I have two kids", "I have")
+
+
+def test_the_final_decides_what_stays_masked() -> None:
+    assert _shown("the order is 4412 I think") == "the order is [digits] I think"
+    assert redact_text("the order is 4412 I think") == "the order is 4412 I think"
+
+
+def test_the_redact_pii_setting_picks_partial_masking_or_nothing() -> None:
+    assert create_partial_redactor(Settings())("card 4111 1111", "card") == ("card [digits]", "card")
+    assert create_partial_redactor(Settings(redact_pii=False))("card 4111 1111", "card") == ("card 4111 1111", "card")

@@ -27,6 +27,7 @@ class Assist:
     provider: SuggestionProvider
     sentiment: SentimentAnalyzer
     redact: Callable[[str], str]
+    redact_partial: Callable[[str, str], tuple[str, str]]  # (text, stable_text) of a partial
 
 
 def create_assist(settings: Settings) -> Assist:
@@ -35,7 +36,8 @@ def create_assist(settings: Settings) -> Assist:
     knowledge = KnowledgeBase.load(settings.assist_knowledge_dir)
     encoder = create_sentence_encoder(settings)
     provider = create_suggestion_provider(settings, knowledge, encoder)
-    return Assist(knowledge, provider, create_sentiment_analyzer(settings, encoder), create_redactor(settings))
+    sentiment = create_sentiment_analyzer(settings, encoder)
+    return Assist(knowledge, provider, sentiment, create_redactor(settings), create_partial_redactor(settings))
 
 
 def create_sentence_encoder(settings: Settings) -> SentenceEncoder | None:
@@ -102,5 +104,16 @@ def create_redactor(settings: Settings) -> Callable[[str], str]:
     return redact_text if settings.redact_pii else _unchanged
 
 
+def create_partial_redactor(settings: Settings) -> Callable[[str, str], tuple[str, str]]:
+    """The same for partials, (text, stable_text): digit runs that may still become a card are held back too."""
+    from earshot.assist.redact import redact_partial
+
+    return redact_partial if settings.redact_pii else _unchanged_partial
+
+
 def _unchanged(text: str) -> str:
     return text
+
+
+def _unchanged_partial(text: str, stable_text: str) -> tuple[str, str]:
+    return text, stable_text

@@ -1,11 +1,13 @@
 """Masks payment cards, US social security numbers and labelled national IDs in what was said.
 
 Numbers are read as runs of digit tokens, spoken or written (see `spoken`). A run is a card when it has 13-19
-digits, starts like a card (2-6) and passes the Luhn check, or when a nearby word says
-"card"; order, tracking, account and phone numbers are left alone. SSNs are masked in
+digits and starts like a card (2-6), passing the Luhn check or not (speech-to-text mishears
+digits), or when a nearby word says "card"; numbers labelled order, tracking, account or
+phone are left alone. SSNs are masked in
 their written 3-2-4 shape, and any ID when a label names it ("social security number",
 "SIN", "national insurance number", "passport number"). The agent keeps a card's last
-four digits to confirm which card the customer means.
+four digits to confirm which card the customer means. Partials, still being said, mask
+more: see `redact_partial`.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from earshot.assist.spoken import (
     token_digits,
 )
 
-RedactionKind = Literal["card", "card_security_code", "ssn", "national_id"]
+RedactionKind = Literal["card", "card_security_code", "ssn", "national_id", "digits"]
 
 MASKS: dict[RedactionKind, str] = {
     "card": "[card ending {last4}]",
     "card_security_code": "[card security code]",
     "ssn": "[SSN]",
     "national_id": "[national ID]",
+    "digits": "[digits]",  # only in partials: a number still being said
 }
 
 
@@ -76,25 +79,116 @@ _CARD_DIGITS = range(13, 20)
 
 def redact(text: str) -> RedactionResult:
     """Mask the PII in one utterance; text without any comes back unchanged."""
+    spans = _spans(text)
+    if not spans:
+        return RedactionResult(text)
+    return RedactionResult(_render(text, spans, len(text)), [kind for _, _, kind, _ in spans])
+
+
+def _spans(text: str) -> list[tuple[int, int, RedactionKind, str]]:
     spans: list[tuple[int, int, RedactionKind, str]] = []
     _labelled(text, spans)
     _cards(text, spans)
     for match in _SSN_WRITTEN.finditer(text):
         _claim(spans, match.start(), match.end(), "ssn", MASKS["ssn"])
-    if not spans:
-        return RedactionResult(text)
-    spans.sort()
+    return sorted(spans)
+
+
+def _render(text: str, spans: list[tuple[int, int, RedactionKind, str]], end: int) -> str:
+    """`text[:end]` with the spans before `end` replaced by their masks (spans are sorted, none crosses `end`)."""
     out, last = [], 0
-    for start, end, _, mask in spans:
+    for start, stop, _, mask in spans:
+        if stop > end:
+            break
         out.append(text[last:start] + mask)
-        last = end
-    out.append(text[last:])
-    return RedactionResult("".join(out), [kind for _, _, kind, _ in spans])
+        last = stop
+    out.append(text[last:end])
+    return "".join(out)
 
 
 def redact_text(text: str) -> str:
     """`redact` for callers that only want the masked text."""
     return redact(text).text
+
+
+PARTIAL_MASK = MASKS["digits"]
+PARTIAL_DIGITS = 4  # "4111" already narrows a card down; every card starts with such a run
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_AFTER_WORD = " \t,.;:!?\u2013-"  # what may follow a word before the next one
+_PENDING_REPEAT = re.compile(r"\b(?:double|triple)$", re.IGNORECASE)  # "double" before its digit
+
+
+def redact_partial(text: str, stable_text: str) -> tuple[str, str]:
+    """Mask a partial transcript and its stable prefix; returns (text, stable_text).
+
+    A partial is an utterance still being heard, so a number in it may be the first part of a
+    card that `redact` recognises only once complete. Besides what `redact` masks, a partial
+    shows PARTIAL_MASK for every run of PARTIAL_DIGITS or more digits, written or spoken, mixed,
+    with "double"/"triple" and spaces, dashes or commas between groups ("4111 1111", "four one
+    double one", "41-11"), whatever it is labelled; the one exception is a lone written year
+    followed by more words ("in 2019 I"). Shorter runs ("order 12", "10:30", "$45.99") show as
+    said. The final, masked by `redact`, decides what stays masked.
+
+    The web app shows the stable prefix and then the rest of the text, and the prefix never
+    changes once shown: so it is the start of the masked text, cut back before a digit run or a
+    masked span that reaches its end (the next words may still extend it).
+    """
+    spans = _partial_spans(text)
+    if not text.startswith(stable_text):  # LocalAgreement never does this; stay safe if it did
+        stable_spans = _partial_spans(stable_text)
+        stable = _render(stable_text, stable_spans, _held_back(stable_text, stable_spans))
+    else:
+        stable = _render(text, spans, _held_back(stable_text, spans))
+    return _render(text, spans, len(text)), stable.rstrip()
+
+
+def _partial_spans(text: str) -> list[tuple[int, int, RedactionKind, str]]:
+    # A card at the very end may still grow: its "last four" may not be the last four yet.
+    spans = [(s, e, k, PARTIAL_MASK if k == "card" and _open_end(text, e) else m) for s, e, k, m in _spans(text)]
+    for run in NUMBER_RUN.finditer(text):
+        tokens = [(m.start() + run.start(), m.end() + run.start()) for m in TOKEN.finditer(run.group(0))]
+        digits = sum(len(token_digits(text[start:end])) for start, end in tokens)
+        if digits < PARTIAL_DIGITS or _closed_year(text, run):
+            continue
+        # What `redact` left of the run (an expiry after a card, extra digits) is masked too.
+        group: list[tuple[int, int]] = []
+        for token in [*tokens, None]:
+            if token is not None and all(token[1] <= s or token[0] >= e for s, e, _, _ in spans):
+                group.append(token)
+            elif group:
+                _claim(spans, group[0][0], group[-1][1], "digits", PARTIAL_MASK)
+                group = []
+    return sorted(spans)
+
+
+def _open_end(text: str, end: int) -> bool:
+    """Whether a number ending here may go on: nothing but a "double"/"triple" follows yet."""
+    rest = text[end:].strip(_AFTER_WORD)
+    return rest == "" or _PENDING_REPEAT.fullmatch(rest) is not None
+
+
+def _closed_year(text: str, run: re.Match[str]) -> bool:
+    return bool(_YEAR.fullmatch(run.group(0))) and not _open_end(text, run.end())
+
+
+def _held_back(stable: str, spans: list[tuple[int, int, RedactionKind, str]]) -> int:
+    """How much of the stable text to show: all of it, up to a digit run or masked span at its end."""
+    cut = len(stable)
+    while True:
+        core = len(stable[:cut].rstrip(_AFTER_WORD))
+        start = core
+        pending = _PENDING_REPEAT.search(stable, 0, core)
+        if pending is not None:
+            start = pending.start()
+        for run in NUMBER_RUN.finditer(stable, 0, core):
+            if run.end() == core:
+                start = min(start, run.start())
+        for span_start, span_end, _, _ in spans:
+            if span_start < core <= span_end:
+                start = min(start, span_start)
+        if start == core:
+            return cut
+        cut = start
 
 
 def _claim(
@@ -160,6 +254,12 @@ def _card_within(tokens: list[tuple[int, int, str]], text: str, card_context: bo
         # Said to be a card but fails Luhn: most likely a mis-heard digit, still mask it.
         digits = "".join(d for _, _, d in tokens)
         return tokens[0][0], tokens[-1][1], digits
+    # Speech-to-text often mishears or repeats one digit of a card read aloud, which breaks
+    # Luhn (tiny.en hears "three seven eight two, ..., one oh oh oh five" as 16 digits): a
+    # long run that starts like a card and is not labelled as something else is masked anyway.
+    for _, i, j, digits in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        if digits[0] in "23456":
+            return tokens[i][0], tokens[j - 1][1], digits
     return None
 
 

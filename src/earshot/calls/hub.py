@@ -101,6 +101,8 @@ class CallHub:
         self.observers: list[Callable[[LoggedEvent], None]] = []
         # Applied to everything said before it is logged or shown (PII redaction).
         self.redact: Callable[[str], str] = lambda text: text
+        # Partials, (text, stable_text) -> masked (text, stable_text): numbers still being said held back too.
+        self.redact_partial: Callable[[str, str], tuple[str, str]] = lambda text, stable: (text, stable)
 
     # ------------------------------------------------------------------ lifecycle of the hub
 
@@ -436,7 +438,11 @@ class CallHub:
 
     async def publish_transcript(self, call_id: str, speaker: Speaker, update: TranscriptUpdate) -> None:
         """Partials go straight to listeners; finals are logged first, like every event."""
-        update = replace(update, text=self.redact(update.text), stable_text=self.redact(update.stable_text))
+        if update.final:
+            update = replace(update, text=self.redact(update.text), stable_text=self.redact(update.stable_text))
+        else:
+            text, stable_text = self.redact_partial(update.text, update.stable_text)
+            update = replace(update, text=text, stable_text=stable_text)
         if not update.final:
             now = utcnow()
             queued_at = self.live[call_id].queued_at if call_id in self.live else now
