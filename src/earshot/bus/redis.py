@@ -127,14 +127,14 @@ class RedisBus:
             raise BusUnavailable(f"Redis at {self.where} is unreachable") from None
 
     async def disconnect(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
-            self._reader = None
         for channel in self._channels.values():
             for subscription in channel.subscriptions:
                 subscription.end(SubscriberGap("the bus was disconnected"))
         self._channels.clear()
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+            self._reader = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -271,7 +271,9 @@ class RedisBus:
             pinged = False
             self._dispatch(link, reply)
 
-    def _dispatch(self, link: _Link, reply: list[Any]) -> None:
+    def _dispatch(self, link: _Link, reply: Any) -> None:
+        if not isinstance(reply, list):  # "PONG" while no channel is subscribed
+            return
         kind, channel = reply[0], reply[1]
         if kind == "message":
             state = self._channels.get(channel)
