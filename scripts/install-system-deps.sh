@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need (Chromium for browser tests, PostgreSQL,
-# espeak-ng and sox to speak test phrases such as card numbers),
+# redis-server for the Redis bus, espeak-ng and sox to speak test phrases such as card numbers),
 # only those missing, so a second run costs nothing.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || need+=(sox)
 [ "${#need[@]}" -eq 0 ] && exit 0
