@@ -26,6 +26,7 @@ from earshot.sessions.routes import router as sessions_router
 from earshot.transcription.routes import router as transcription_router
 from earshot.transcription.service import TranscriptionService
 from earshot.web import mount_web_app
+from earshot.inputs import JsonBodyGuard
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok" if database == "ok" else "degraded", "version": __version__, "database": database}
 
     app.include_router(auth_router)
+    app.add_middleware(JsonBodyGuard)
     app.include_router(calls_router)
     app.include_router(customers_router)
     app.include_router(sessions_router)

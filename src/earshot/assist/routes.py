@@ -13,6 +13,7 @@ from earshot.assist.types import Suggestion, SuggestionRequest, Turn
 from earshot.auth.deps import AgentUser
 from earshot.customers.lookup import customer_context
 from earshot.db import SessionDep
+from earshot.inputs import DbInt
 
 router = APIRouter(prefix="/api/assist", tags=["assist"])
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/assist", tags=["assist"])
 class SuggestionQuery(BaseModel):
     utterance: str = Field(min_length=1, max_length=4000)
     history: list[Turn] = Field(default_factory=list, max_length=200)
-    customer_id: int | None = None
+    customer_id: DbInt | None = None
 
 
 class ArticleOut(BaseModel):

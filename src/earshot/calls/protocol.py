@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from earshot.assist.types import Action, SourceRef
 from earshot.calls.models import CallStatus, Disposition
 from earshot.customers.schemas import CustomerContext, CustomerMatch
+from earshot.inputs import DbInt
 
 
 class Speaker(StrEnum):
@@ -104,7 +105,7 @@ class Resume(Message):
 
     type: Literal["resume"] = "resume"
     call_id: str | None = None
-    last_seq: int = Field(default=0, ge=0)
+    last_seq: DbInt = Field(default=0, ge=0)
 
 
 class AudioStart(Message):
@@ -138,7 +139,7 @@ class AttachCustomer(Message):
 
     type: Literal["attach_customer"] = "attach_customer"
     call_id: str | None = None
-    customer_id: int
+    customer_id: DbInt
 
 
 class Watch(Message):

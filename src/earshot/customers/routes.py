@@ -13,6 +13,7 @@ from earshot.customers.lookup import customer_context, search_customers
 from earshot.customers.models import Customer, Ticket
 from earshot.customers.schemas import CustomerContext, CustomerMatch, TicketCreate, TicketInfo, TicketUpdate
 from earshot.db import SessionDep
+from earshot.inputs import DbInt
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ async def search(
 
 
 @router.get("/{customer_id}")
-async def get_customer(customer_id: int, _user: AgentUser, session: SessionDep) -> CustomerContext:
+async def get_customer(customer_id: DbInt, _user: AgentUser, session: SessionDep) -> CustomerContext:
     context = await customer_context(session, customer_id)
     if context is None:
         raise _no_such("customer")
@@ -52,7 +53,7 @@ async def get_customer(customer_id: int, _user: AgentUser, session: SessionDep) 
 
 @router.post("/{customer_id}/tickets", status_code=status.HTTP_201_CREATED)
 async def create_ticket(
-    customer_id: int, body: TicketCreate, user: AgentUser, session: SessionDep, request: Request
+    customer_id: DbInt, body: TicketCreate, user: AgentUser, session: SessionDep, request: Request
 ) -> TicketInfo:
     if await session.get(Customer, customer_id) is None:
         raise _no_such("customer")
@@ -66,7 +67,7 @@ async def create_ticket(
 
 @router.patch("/{customer_id}/tickets/{ticket_id}")
 async def update_ticket(
-    customer_id: int, ticket_id: int, body: TicketUpdate, user: AgentUser, session: SessionDep, request: Request
+    customer_id: DbInt, ticket_id: DbInt, body: TicketUpdate, user: AgentUser, session: SessionDep, request: Request
 ) -> TicketInfo:
     """Only the customer's own tickets: a ticket id under another customer is a 404, never an edit."""
     ticket = await session.scalar(select(Ticket).where(Ticket.id == ticket_id, Ticket.customer_id == customer_id))

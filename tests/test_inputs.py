@@ -1,0 +1,71 @@
+"""Bad HTTP input costs no more than a 422: ids beyond 64 bits, lone surrogates, deep nesting."""
+
+from __future__ import annotations
+
+import pytest
+
+from earshot.inputs import UnacceptableJson, parse_json
+from tests.harness import RunningServer
+
+HUGE = 2**63  # one past the largest BIGINT
+LONE_SURROGATE_CALL = b'{"name": "Pat \\ud800"}'
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"/api/customers/{HUGE}", None),
+        ("GET", f"/api/customers/{-HUGE - 1}", None),
+        ("POST", f"/api/customers/{HUGE}/tickets", {"subject": "s", "body": "b", "priority": "normal"}),
+        ("PATCH", f"/api/customers/1/tickets/{HUGE}", {"status": "closed"}),
+        ("PATCH", f"/api/users/{HUGE}", {"display_name": "x"}),
+        ("GET", f"/api/calls/abc/events?after_seq={HUGE}", None),
+        ("POST", "/api/assist/suggestions", {"utterance": "where is my order", "customer_id": HUGE}),
+    ],
+)
+async def test_ids_beyond_64_bits_are_unprocessable(
+    server: RunningServer, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    async with server.http(await server.login("admin")) as http:
+        response = await http.request(method, path, json=body)
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("/api/calls", LONE_SURROGATE_CALL),
+        ("/api/auth/login", b'{"username": "admin", "password": "\\udfff-demo-pass"}'),
+        ("/api/auth/login", b'{"username": "\\ud800", "password": "whatever-pass"}'),
+    ],
+)
+async def test_lone_surrogate_in_a_body_is_unprocessable(server: RunningServer, path: str, raw: bytes) -> None:
+    async with server.http() as http:
+        response = await http.post(path, content=raw, headers={"content-type": "application/json"})
+        assert response.status_code == 422, response.text
+        assert (await http.get("/api/health")).json()["status"] == "ok"
+
+
+async def test_a_surrogate_pair_is_ordinary_text(server: RunningServer) -> None:
+    async with server.http() as http:
+        response = await http.post(
+            "/api/calls", content=b'{"name": "Pat \\ud83d\\ude00"}', headers={"content-type": "application/json"}
+        )
+    assert response.status_code == 201, response.text
+
+
+async def test_deeply_nested_body_is_unprocessable(server: RunningServer) -> None:
+    async with server.http() as http:
+        response = await http.post("/api/calls", content=b"[" * 100_000, headers={"content-type": "application/json"})
+        assert response.status_code == 422, response.text
+        assert (await http.get("/api/health")).status_code == 200
+
+
+def test_parse_json_refuses_depth_and_surrogates_but_not_pairs() -> None:
+    with pytest.raises(UnacceptableJson):
+        parse_json("[" * 50 + "]" * 50)
+    with pytest.raises(UnacceptableJson):
+        parse_json("[" * 100_000)
+    with pytest.raises(UnacceptableJson):
+        parse_json('{"\\udc00": 1}')
+    assert parse_json('{"a": ["\\ud83d\\ude00"]}') == {"a": ["\U0001f600"]}
