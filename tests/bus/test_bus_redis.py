@@ -197,7 +197,7 @@ async def test_subscribing_while_redis_stays_down_reports_a_gap_instead_of_hangi
         async with bus.subscribe("call:1") as subscription:
             with pytest.raises(SubscriberGap):
                 await next_message(aiter(subscription))
-        assert time.monotonic() - started < 0.5 + 0.5
+        assert time.monotonic() - started < 0.5 + 1.0  # its timeout, and room for a busy machine
     finally:
         await bus.disconnect()
 
@@ -222,7 +222,7 @@ async def test_publishing_to_a_redis_that_does_not_answer_fails_within_the_timeo
         started = time.monotonic()
         with pytest.raises(BusUnavailable):
             await bus.publish("call:1", "stuck")
-        assert time.monotonic() - started < 0.5 + 0.5
+        assert time.monotonic() - started < 0.5 + 1.0  # its timeout, and room for a busy machine
     finally:
         redis_server.resume()
         await bus.disconnect()
