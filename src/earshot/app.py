@@ -15,6 +15,7 @@ from earshot.assist.factory import create_assist
 from earshot.assist.pipeline import AssistPipeline
 from earshot.assist.routes import router as assist_router
 from earshot.auth.routes import router as auth_router
+from earshot.calls.admission import Admission, LoopLag
 from earshot.calls.hub import CallHub
 from earshot.calls.routes import router as calls_router
 from earshot.calls.telephony import router as telephony_router
@@ -47,6 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub.redact_partial = assist.redact_partial
         app.state.db = db
         app.state.hub = hub
+        lag = LoopLag()
+        lag.start()
+        app.state.admission = Admission(settings, lambda: len(hub.queue), lag)
         app.state.transcription = transcription
         app.state.knowledge = assist.knowledge
         app.state.suggestions = assist.provider
@@ -55,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await lag.stop()
             await app.state.assist.stop()
             await hub.stop()
             await assist.provider.aclose()

@@ -73,7 +73,22 @@ class Settings(BaseSettings):
     sentiment_alert_threshold: float = -0.5
 
     telephony_token: str = Field(
-        default="", description="Shared secret phone media streams must send; empty allows only this machine."
+        default="", description="Shared secret phone media streams must send; empty refuses them all (see below)."
+    )
+    telephony_allow_loopback: bool = Field(
+        default=False, description="Without a telephony_token, accept phone media streams from this machine (development)."
+    )
+
+    # Admission of new calls (POST /api/calls): refused with 429 past these budgets, 503 when busy.
+    call_start_burst_per_address: int = Field(default=30, description="Calls one address may start at once.")
+    call_starts_per_minute_per_address: float = Field(default=30.0, description="Sustained calls per address.")
+    call_start_burst: int = Field(default=100, description="Calls all addresses together may start at once.")
+    call_starts_per_second: float = Field(default=10.0, description="Sustained new calls per second, overall.")
+    max_waiting_calls: int = Field(default=500, description="Calls waiting for an agent before new ones get 503.")
+    busy_loop_lag_ms: float = Field(default=500.0, description="Event loop lag above which new calls get 503.")
+    ws_max_frame_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        description="Frames over this close the socket (1009) unread; up to it, text over max_message_bytes gets too_large.",
     )
 
     static_dir: Path | None = Field(

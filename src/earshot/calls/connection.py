@@ -12,6 +12,7 @@ from fastapi import WebSocket
 from pydantic import BaseModel
 
 from earshot.bus import Bus, SubscriberOverflow
+from earshot.calls.protocol import Error, Pong
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ class Connection:
 
     Overflow policy: if the client reads too slowly and the outbox fills, the connection is
     closed with 1013; the client reconnects and resumes from the event log, so nothing is lost.
+    Answers to the client's own messages (`pong`, `error`) are shed once the outbox is half
+    full: a client that floods us loses answers to its flood, not its connection.
     """
 
     def __init__(self, websocket: WebSocket, bus: Bus) -> None:
@@ -40,12 +43,18 @@ class Connection:
         self._last_seq: dict[str, int] = {}
         self._closed = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self.shed_replies = 0
 
     @property
     def closed(self) -> bool:
         return self._closed.is_set()
 
     def send(self, message: BaseModel) -> None:
+        if isinstance(message, Pong | Error) and self._outbox.qsize() >= OUTBOX_SIZE // 2:
+            self.shed_replies += 1
+            if self.shed_replies == 1 or self.shed_replies % 1000 == 0:
+                log.info("client flooding: %d answers shed so far", self.shed_replies)
+            return
         self._enqueue(message.model_dump_json())
 
     def _enqueue(self, text: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from earshot.auth.deps import AgentUser, SupervisorUser
 from earshot.auth.models import Role, User
+from earshot.calls.admission import Admission
 from earshot.calls.hub import CallHub
 from earshot.calls.models import Call, CallStatus
 from earshot.calls.schemas import CallStarted, CallSummary, StartCall
@@ -27,7 +28,16 @@ def _summary(call: Call, agent: User | None) -> CallSummary:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def start_call(body: StartCall, request: Request) -> CallStarted:
-    """Anyone may call in; the returned token is the only way to join this call."""
+    """Anyone may call in; the returned token is the only way to join this call.
+
+    Refused with 429 past the caller's (or everyone's) budget of new calls, 503 while busy.
+    """
+    admission: Admission = request.app.state.admission
+    # The peer address; behind a reverse proxy every caller shares the proxy's budget until
+    # forwarded addresses from trusted proxies are taken into account here.
+    address = request.client.host if request.client else "unknown"
+    if (refusal := admission.admit(address)) is not None:
+        raise HTTPException(refusal.status, refusal.reason, headers={"Retry-After": str(refusal.retry_after)})
     hub: CallHub = request.app.state.hub
     call, token = await hub.create_call(body.name, body.email, body.phone, channel="web")
     return CallStarted(call_id=call.id, token=token)

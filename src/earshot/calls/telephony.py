@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -21,6 +20,7 @@ from earshot.calls.hub import CallError, CallHub
 from earshot.calls.legs import CallLeg
 from earshot.calls.protocol import AudioStart, Speaker
 from earshot.config import Settings
+from earshot.inputs import parse_json
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -44,10 +44,11 @@ class StreamStart(BaseModel):
 
 
 def _authorized(websocket: WebSocket, settings: Settings, parameters: dict[str, str]) -> bool:
-    """A configured token must match; without one, only this machine may place phone calls."""
+    """A configured token must match; without one, only this machine, and only if the settings allow it."""
     if settings.telephony_token:
         return hmac.compare_digest(parameters.get("token", ""), settings.telephony_token)
-    return websocket.client is not None and websocket.client.host in LOOPBACK
+    loopback = websocket.client is not None and websocket.client.host in LOOPBACK
+    return settings.telephony_allow_loopback and loopback
 
 
 @router.websocket("/ws/telephony/twilio")
@@ -64,9 +65,12 @@ async def twilio_media_stream(websocket: WebSocket) -> None:
             if frame["type"] == "websocket.disconnect" or frame.get("text") is None:
                 break
             try:
-                event: dict[str, Any] = json.loads(frame["text"])
+                event = parse_json(frame["text"])
             except ValueError:
                 log.warning("telephony: ignoring a frame that is not JSON")
+                continue
+            if not isinstance(event, dict):
+                log.warning("telephony: ignoring a frame that is not a JSON object")
                 continue
             kind = event.get("event")
             if kind == "start" and call_id is None:
@@ -113,11 +117,11 @@ async def _start(
 
 async def _media(leg: CallLeg, call_id: str, event: dict[str, Any]) -> None:
     media = event.get("media") or {}
-    if media.get("track", "inbound") != "inbound":
+    if not isinstance(media, dict) or media.get("track", "inbound") != "inbound":
         return
     try:
         audio = base64.b64decode(media.get("payload", ""), validate=True)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, TypeError):
         log.info("telephony: call %s sent media that is not base64", call_id)
         return
     try:

@@ -43,6 +43,7 @@ from earshot.calls.protocol import (
     client_message_adapter,
 )
 from earshot.config import Settings
+from earshot.inputs import DbInt, UnacceptableJson, parse_json
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -131,7 +132,9 @@ async def _dispatch(text: str, settings: Settings, handlers: dict[str, Handler])
     if len(text.encode()) > settings.max_message_bytes:
         return Error(code=ErrorCode.too_large, message=f"message over {settings.max_message_bytes} bytes")
     try:
-        raw = json.loads(text)
+        raw = parse_json(text)
+    except UnacceptableJson as exc:
+        return Error(code=ErrorCode.malformed, message=str(exc))
     except ValueError:
         return Error(code=ErrorCode.malformed, message="message is not valid JSON")
     if not isinstance(raw, dict):
@@ -191,7 +194,7 @@ def _everything(_message: dict[str, object]) -> bool:
 
 
 @router.websocket("/ws/call/{call_id}")
-async def customer_socket(websocket: WebSocket, call_id: str, token: str = "", last_seq: int = 0) -> None:
+async def customer_socket(websocket: WebSocket, call_id: str, token: str = "", last_seq: DbInt = 0) -> None:
     """The caller's side of one call; the per-call token is the only credential."""
     hub: CallHub = websocket.app.state.hub
     call = await hub.authorize_customer(call_id, token)
@@ -233,7 +236,7 @@ async def customer_socket(websocket: WebSocket, call_id: str, token: str = "", l
 
 
 @router.websocket("/ws/agent")
-async def agent_socket(websocket: WebSocket, last_seq: int = 0) -> None:
+async def agent_socket(websocket: WebSocket, last_seq: DbInt = 0) -> None:
     """An agent's console: availability, offers, and their current call."""
     user = await _staff(websocket, Role.agent)
     if user is None:
