@@ -28,22 +28,21 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Seed demo users and customers on first run.")] = False,
 ) -> None:
     """Migrate the database and serve the API, WebSockets and web app."""
-    import uvicorn
-
     from earshot.app import create_app
     from earshot.seed import seed_demo_data
+    from earshot.serve import EarshotServer
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if demo:
         asyncio.run(seed_demo_data(settings))
-    uvicorn.run(
+    EarshotServer(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
-        ws_max_size=settings.max_message_bytes * 4,
-    )
+        ws_max_size=settings.ws_max_frame_bytes,  # above max_message_bytes: Earshot answers too_large itself
+    ).run()
 
 
 @cli.command()

@@ -83,6 +83,9 @@ class _Transaction:
         self.events.append(await append_event(self.session, call, event_type, payload, at))
 
 
+SHUTDOWN_DELIVERY_SECONDS = 0.2
+
+
 class CallHub:
     def __init__(self, db: Database, settings: Settings, bus: Bus | None = None) -> None:
         self.db = db
@@ -114,15 +117,23 @@ class CallHub:
             for call in stale:
                 await self._finish(tx, call, reason="shutdown", ended_by="system")
 
-    async def stop(self) -> None:
+    async def end_all_calls(self) -> None:
+        """Server going away: end every live call (its parties are told why), then close their sockets with 1001."""
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
         async with self._lock, self._transaction() as tx:
             for call_id in list(self.live):
                 await self._end(tx, await tx.call(call_id), reason="shutdown", ended_by="system")
-        for connection in [*self.agent_connections.values(), *self.customer_connections.values()]:
-            await connection.close(1001, "server shutting down")
+        connections = [*self.agent_connections.values(), *self.customer_connections.values()]
+        if connections:
+            # call_ended reaches each party through the bus and its follower task: give them a moment
+            # to put it in the outbox, which closing then flushes.
+            await asyncio.sleep(SHUTDOWN_DELIVERY_SECONDS)
+        await asyncio.gather(*(connection.close(1001, "server shutting down") for connection in connections))
+
+    async def stop(self) -> None:
+        await self.end_all_calls()
         for task in list(self._tasks):
             task.cancel()
         await self.bus.disconnect()
