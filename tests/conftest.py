@@ -69,7 +69,12 @@ class _ServerThread(threading.Thread):
 def _serve(settings: Settings) -> tuple[uvicorn.Server, _ServerThread]:
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=settings.port, log_level="warning", ws_max_size=settings.ws_max_frame_bytes
+        app,
+        host="127.0.0.1",
+        port=settings.port,
+        log_level="warning",
+        ws_max_size=settings.ws_max_frame_bytes,
+        proxy_headers=False,  # as `earshot serve` runs it: forwarded headers are the app's to judge
     )
     server = uvicorn.Server(config)
     thread = _ServerThread(server)

@@ -141,11 +141,22 @@ class RunningServer:
         response.raise_for_status()
         return str(response.json()["token"])
 
-    async def ws(self, path: str, token: str | None = None, headers: dict[str, str] | None = None) -> WsClient:
+    async def ws(
+        self,
+        path: str,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        subprotocols: list[str] | None = None,
+    ) -> WsClient:
         all_headers = dict(headers or {})
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
-        conn = await connect(self.ws_url + path, additional_headers=all_headers, max_size=2**22)
+        conn = await connect(
+            self.ws_url + path,
+            additional_headers=all_headers,
+            subprotocols=subprotocols,  # type: ignore[arg-type]
+            max_size=2**22,
+        )
         client = WsClient(conn)
         self.clients.append(client)
         return client
@@ -159,9 +170,14 @@ class RunningServer:
 
     async def customer(self, name: str = "Pat Caller") -> tuple[str, str, WsClient]:
         call_id, token = await self.start_call(name)
-        client = await self.ws(f"/ws/call/{call_id}?token={token}")
+        client = await self.call_ws(call_id, token)
         await client.expect("hello")
         return call_id, token, client
+
+    async def call_ws(self, call_id: str, token: str, last_seq: int | None = None) -> WsClient:
+        """The customer's socket of a call; the token travels as a subprotocol, as the web app sends it."""
+        query = f"?last_seq={last_seq}" if last_seq is not None else ""
+        return await self.ws(f"/ws/call/{call_id}{query}", subprotocols=["earshot.v1", f"token.{token}"])
 
     async def agent(self, username: str = "agent1", available: bool = True) -> WsClient:
         client = await self.ws("/ws/agent", token=await self.login(username))

@@ -15,6 +15,8 @@ from earshot.assist.factory import create_assist
 from earshot.assist.pipeline import AssistPipeline
 from earshot.assist.routes import router as assist_router
 from earshot.auth.routes import router as auth_router
+from earshot.auth.scrub import scrub_server_logs
+from earshot.auth.sockets import StaffSockets
 from earshot.calls.admission import Admission, LoopLag
 from earshot.calls.hub import CallHub
 from earshot.calls.routes import router as calls_router
@@ -55,17 +57,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.knowledge = assist.knowledge
         app.state.suggestions = assist.provider
         app.state.assist = AssistPipeline(hub, db, assist.provider, assist.sentiment, settings.sentiment_alert_threshold)
+        staff_sockets = StaffSockets(hub.bus)
+        await staff_sockets.start()
+        app.state.staff_sockets = staff_sockets
         log.info("Earshot %s ready (database: %s)", __version__, db.engine.url.render_as_string())
         try:
             yield
         finally:
             await lag.stop()
             await app.state.assist.stop()
+            await staff_sockets.stop()
             await hub.stop()
             await assist.provider.aclose()
             await transcription.stop()
             await db.close()
 
+    scrub_server_logs()
     app = FastAPI(title="Earshot", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     if settings.cors_origins:

@@ -42,6 +42,9 @@ def serve(
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         ws_max_size=settings.ws_max_frame_bytes,  # above max_message_bytes: Earshot answers too_large itself
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 (anyone on this machine); the app
+        # reads forwarded headers itself, only from EARSHOT_TRUSTED_PROXIES (auth/proxies.py).
+        proxy_headers=False,
     ).run()
 
 

@@ -25,7 +25,14 @@ class Settings(BaseSettings):
         description="Signs session tokens; empty means a random key kept in data_dir.",
     )
     token_ttl_minutes: int = 60 * 8
-    cookie_secure: bool = False
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Unset: the session cookie is Secure when the request came over HTTPS; true/false force it.",
+    )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="IPs/CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed; empty: none.",
+    )
     cors_origins: list[str] = []
     log_level: str = "INFO"
     bus_url: str = Field(default="memory://", description="memory:// for one instance.")

@@ -1,9 +1,9 @@
 """Imports every table so that Alembic and tests see one complete metadata."""
 
-from earshot.auth.models import User
+from earshot.auth.models import Login, User
 from earshot.calls.models import Call
 from earshot.customers.models import Customer, Order, Ticket
 from earshot.db import Base
 from earshot.sessions.models import CallEvent
 
-__all__ = ["Base", "Call", "CallEvent", "Customer", "Order", "Ticket", "User"]
+__all__ = ["Base", "Call", "CallEvent", "Customer", "Login", "Order", "Ticket", "User"]

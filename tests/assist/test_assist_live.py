@@ -28,7 +28,7 @@ async def answered_call(shop: RunningServer, name: str, **details: str) -> tuple
     """(call id, agent, customer) of a call agent1 has just accepted."""
     agent = await shop.agent("agent1")
     call_id, token = await shop.start_call(name, **details)
-    customer = await shop.ws(f"/ws/call/{call_id}?token={token}")
+    customer = await shop.call_ws(call_id, token)
     await customer.expect("hello")
     await agent.expect("call_offer", call_id=call_id)
     await agent.send({"type": "accept_offer", "call_id": call_id})

@@ -63,6 +63,21 @@ def test_a_number_said_to_be_a_card_is_masked_even_when_misheard() -> None:
 @pytest.mark.parametrize(
     ("said", "expected"),
     [
+        # tiny.en's hearing of "my card is six oh one one, double oh double nine, double oh one three, nine four two four"
+        ("My card is 6, so 1, 1, double, double, 9, double, 1, 3, 9, 4, 2, 4,",
+         "My card is 6, so 1, 1, double, double, 9, double, [card number],"),
+        ("my card is 4111 1111, um, 1111 1111", "my card is [card number], um, [card number]"),
+        ("card ending 4444, expiry 04 27, CVV 737", "card ending 4444, expiry 04 27, CVV [card security code]"),
+        ("my card was charged twice for order 123456", "my card was charged twice for order 123456"),
+    ],
+)  # fmt: skip
+def test_after_a_card_word_a_piece_of_six_or_more_digits_is_masked(said: str, expected: str) -> None:
+    assert redact_text(said) == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
         ("4111 1111 1111 1112", "[card ending 1112]"),
         # tiny.en's hearing of espeak saying "three seven eight two, eight two two four six three, one oh oh oh five"
         ("Sure, it's 3 7 8 2 8 2 2 4 6 3 1 0 5 1 0 5", "Sure, it's [card ending 5105]"),

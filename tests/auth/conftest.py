@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from earshot.auth.models import Role, User
 from earshot.auth.routes import router
 from earshot.auth.service import create_user
+from earshot.auth.sockets import StaffSockets
+from earshot.bus import MemoryBus
 from earshot.config import Settings
 from earshot.db import Database
 
@@ -57,6 +59,7 @@ def app(settings: Settings, db: Database) -> FastAPI:
     application.include_router(router)
     application.state.settings = settings
     application.state.db = db
+    application.state.staff_sockets = StaffSockets(MemoryBus())
     return application
 
 

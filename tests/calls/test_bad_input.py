@@ -63,7 +63,7 @@ async def test_chat_before_an_agent_answers_is_a_conflict(server: RunningServer)
 async def test_another_calls_token_cannot_join(server: RunningServer) -> None:
     call_a, _token_a = await server.start_call("Alice")
     _call_b, token_b = await server.start_call("Bob")
-    intruder = await server.ws(f"/ws/call/{call_a}?token={token_b}")
+    intruder = await server.call_ws(call_a, token_b)
     error = await intruder.expect("error")
     assert error["code"] == "unauthorized"
     await intruder.expect_closed(4401)

@@ -25,7 +25,7 @@ async def test_customer_reconnects_within_grace_and_gets_missed_messages(server:
     await agent.send({"type": "chat", "call_id": call_id, "text": "are you still there?"})
     await agent.expect("chat", text="are you still there?")
 
-    back = await server.ws(f"/ws/call/{call_id}?token={token}&last_seq={seen['seq']}")
+    back = await server.call_ws(call_id, token, last_seq=seen["seq"])
     await back.expect("hello")
     missed = await back.expect("chat")
     assert missed["text"] == "are you still there?"

@@ -2,8 +2,8 @@
 
 Numbers are read as runs of digit tokens, spoken or written (see `spoken`). A run is a card when it has 13-19
 digits and starts like a card (2-6), passing the Luhn check or not (speech-to-text mishears
-digits), or when a nearby word says "card"; numbers labelled order, tracking, account or
-phone are left alone. SSNs are masked in
+digits), or when a nearby word says "card"; after such a word, a run of 6 or more digits is
+taken for a piece of one. Numbers labelled order, tracking, account or phone are left alone. SSNs are masked in
 their written 3-2-4 shape, and any ID when a label names it ("social security number",
 "SIN", "national insurance number", "passport number"). The agent keeps a card's last
 four digits to confirm which card the customer means. Partials, still being said, mask
@@ -75,6 +75,8 @@ _CONTEXT = re.compile(
 _CONTEXT_CHARS = 60
 _OTHER_NUMBER_REACH = 25  # an order/phone/account label this close before a number names it
 _CARD_DIGITS = range(13, 20)
+_CARD_PIECE = 6
+CARD_PIECE_MASK = "[card number]"  # part of a card: its last four are not known
 
 
 def redact(text: str) -> RedactionResult:
@@ -218,10 +220,17 @@ def _cards(text: str, spans: list[tuple[int, int, RedactionKind, str]]) -> None:
         tokens = [
             (m.start() + run.start(), m.end() + run.start(), token_digits(m.group(0))) for m in TOKEN.finditer(run.group(0))
         ]
-        if sum(len(d) for _, _, d in tokens) < min(_CARD_DIGITS):
+        total = sum(len(d) for _, _, d in tokens)
+        if total < _CARD_PIECE:
             continue
         context, distance = _context(text[max(0, run.start() - _CONTEXT_CHARS) : run.start()])
         if context == "other" and distance <= _OTHER_NUMBER_REACH:
+            continue
+        if total < min(_CARD_DIGITS):
+            # Speech-to-text breaks a card up when it mishears a word ("double, 9, double, 1, 3, 9, 4, 2, 4"):
+            # after a card word, a piece this long is one; an expiry, a security code or the last four are shorter.
+            if context == "card":
+                _claim(spans, run.start(), run.end(), "card", CARD_PIECE_MASK)
             continue
         found = _card_within(tokens, text, card_context=context == "card")
         if found is not None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, WebSocket, status
 
+from earshot.auth.logins import user_for_token
 from earshot.auth.models import Role, User
 from earshot.auth.security import SESSION_COOKIE, decode_token
-from earshot.auth.service import get_active_user
+from earshot.auth.sockets import StaffSockets
 from earshot.config import Settings
 from earshot.db import Database, SessionDep
 
@@ -33,14 +35,14 @@ def _not_logged_in() -> HTTPException:
 
 
 async def current_user(request: Request, session: SessionDep) -> User:
-    """The active user the request's token names; 401 otherwise.
+    """The active user the request's token names, while its login is open; 401 otherwise.
 
-    The account is re-read on every request, so disabling it or changing its role takes effect
-    at once, whatever the token says.
+    The account and the login are re-read on every request, so disabling the account, changing
+    its role, logging out or changing the password takes effect at once, whatever the token says.
     """
     token = token_from(request.headers, request.cookies)
-    user_id = decode_token(token, request.app.state.settings) if token else None
-    user = await get_active_user(session, user_id) if user_id is not None else None
+    claims = decode_token(token, request.app.state.settings) if token else None
+    user = await user_for_token(session, claims) if claims is not None else None
     if user is None:
         raise _not_logged_in()
     return user
@@ -66,15 +68,32 @@ SupervisorUser = Annotated[User, Depends(require_role(Role.supervisor))]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 
 
-async def user_from_websocket(websocket: WebSocket, db: Database, settings: Settings) -> User | None:
-    """The active user behind a WebSocket handshake, or None.
+@dataclass(frozen=True)
+class SignedIn:
+    """A staff member and the login (token) they came in with."""
+
+    user: User
+    login_id: str
+
+
+async def signed_in_from_websocket(websocket: WebSocket, db: Database, settings: Settings) -> SignedIn | None:
+    """The active user and open login behind a WebSocket handshake, or None.
 
     Browsers cannot set headers on a WebSocket, so for them the session cookie is the way in;
     other clients may send `Authorization: Bearer ...`.
     """
     token = token_from(websocket.headers, websocket.cookies)
-    user_id = decode_token(token, settings) if token else None
-    if user_id is None:
+    claims = decode_token(token, settings) if token else None
+    if claims is None:
         return None
     async with db.sessions() as session:
-        return await get_active_user(session, user_id)
+        user = await user_for_token(session, claims)
+    return SignedIn(user, claims.login_id) if user is not None else None
+
+
+def get_staff_sockets(request: Request) -> StaffSockets:
+    sockets: StaffSockets = request.app.state.staff_sockets
+    return sockets
+
+
+StaffSocketsDep = Annotated[StaffSockets, Depends(get_staff_sockets)]

@@ -1,11 +1,11 @@
-"""Staff accounts and their roles."""
+"""Staff accounts, their roles, and their logins (one per issued session token)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from earshot.db import Base, UTCDateTime, utcnow
@@ -37,3 +37,18 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Login(Base):
+    """One issued staff token; deleting the row revokes the token before it expires.
+
+    The token carries the id (`sid`), and every request and WebSocket handshake looks it up, so
+    logging out ends one login and a password change ends them all.
+    """
+
+    __tablename__ = "logins"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

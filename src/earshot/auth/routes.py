@@ -7,14 +7,18 @@ import math
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from earshot.auth.deps import AdminUser, CurrentUser
-from earshot.auth.models import Role
-from earshot.auth.schemas import LoginRequest, LoginResponse, UserCreate, UserOut, UserUpdate
-from earshot.auth.security import SESSION_COOKIE, issue_token
+from earshot.auth.deps import AdminUser, CurrentUser, StaffSocketsDep, token_from
+from earshot.auth.logins import end_all_logins, end_login, start_login
+from earshot.auth.models import Role, User
+from earshot.auth.proxies import came_over_https, client_address
+from earshot.auth.schemas import LoginRequest, LoginResponse, PasswordChange, UserCreate, UserOut, UserUpdate
+from earshot.auth.security import SESSION_COOKIE, decode_token
 from earshot.auth.service import (
     UserError,
     UsernameTakenError,
+    WrongPasswordError,
     authenticate,
+    change_password,
     create_user,
     list_users,
     update_user,
@@ -37,7 +41,14 @@ def _login_throttle(request: Request) -> LoginThrottle:
     return throttle
 
 
-def _set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+def _cookie_secure(request: Request, settings: Settings) -> bool:
+    """Secure whenever the browser reached us over HTTPS, unless the setting forces it either way."""
+    if settings.cookie_secure is not None:
+        return settings.cookie_secure
+    return came_over_https(request, settings)
+
+
+def _set_session_cookie(request: Request, response: Response, token: str, settings: Settings) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -45,7 +56,7 @@ def _set_session_cookie(response: Response, token: str, settings: Settings) -> N
         path="/",
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=_cookie_secure(request, settings),
     )
 
 
@@ -54,7 +65,7 @@ async def login(body: LoginRequest, request: Request, response: Response, sessio
     """Check credentials, return a token and set it as the session cookie."""
     settings: Settings = request.app.state.settings
     throttle = _login_throttle(request)
-    client_ip = request.client.host if request.client else "unknown"
+    client_ip = client_address(request, settings)
     key = throttle_key(body.username, client_ip)
     wait = throttle.check(key)
     if wait is not None:
@@ -72,20 +83,55 @@ async def login(body: LoginRequest, request: Request, response: Response, sessio
         log.info("failed login for %r from %s", key[0], client_ip)
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="invalid username or password")
     throttle.succeeded(key)
-    await session.commit()  # keeps a password hash upgraded by authenticate()
-    token, expires_at = issue_token(user, settings)
-    _set_session_cookie(response, token, settings)
+    token, expires_at = await start_login(session, user, settings)
+    await session.commit()  # the login, and a password hash upgraded by authenticate()
+    _set_session_cookie(request, response, token, settings)
     log.info("user %r logged in from %s", user.username, client_ip)
     return LoginResponse(user=UserOut.model_validate(user), token=token, expires_at=expires_at)
 
 
 @router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(request: Request) -> Response:
-    """Forget the session cookie; a bearer token simply stops being sent by the client."""
+async def logout(request: Request, session: SessionDep, sockets: StaffSocketsDep) -> Response:
+    """End this login (cookie or bearer token alike): the token is refused from now on, and the
+    sockets opened with it close. Other logins of the same user (other browsers) stay."""
     settings: Settings = request.app.state.settings
+    token = token_from(request.headers, request.cookies)
+    claims = decode_token(token, settings) if token else None
+    if claims is not None:
+        await end_login(session, claims.login_id)
+        await session.commit()
+        await sockets.close(claims.user_id, "logged out", login_id=claims.login_id)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.cookie_secure)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_cookie_secure(request, settings)
+    )
     return response
+
+
+@router.post("/api/auth/password", response_model=LoginResponse)
+async def post_password(
+    body: PasswordChange,
+    user: CurrentUser,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    sockets: StaffSocketsDep,
+) -> LoginResponse:
+    """Change one's own password. Every login of the account ends (a stolen token with it) and
+    this caller gets a fresh one, as the reply and the session cookie."""
+    settings: Settings = request.app.state.settings
+    try:
+        await change_password(session, user, body.current_password, body.new_password)
+    except WrongPasswordError as exc:
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
+    except UserError as exc:
+        raise HTTPException(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    await end_all_logins(session, user.id)
+    token, expires_at = await start_login(session, user, settings)
+    await session.commit()
+    await sockets.close(user.id, "password changed")
+    _set_session_cookie(request, response, token, settings)
+    return LoginResponse(user=UserOut.model_validate(user), token=token, expires_at=expires_at)
 
 
 @router.get("/api/auth/me", response_model=UserOut)
@@ -112,13 +158,17 @@ async def post_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> 
 
 
 @router.patch("/api/users/{user_id}", response_model=UserOut, tags=["users"])
-async def patch_user(user_id: int, body: UserUpdate, admin: AdminUser, session: SessionDep) -> UserOut:
+async def patch_user(
+    user_id: int, body: UserUpdate, admin: AdminUser, session: SessionDep, sockets: StaffSocketsDep
+) -> UserOut:
     if user_id == admin.id:
         # Guarantees the system always keeps at least one active admin: the one acting.
         if body.is_active is False:
             raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail="you cannot disable your own account")
         if body.role is not None and body.role != Role.admin:
             raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail="you cannot remove your own admin role")
+    before = await session.get(User, user_id)
+    old_role = Role(before.role) if before is not None else None
     try:
         user = await update_user(
             session,
@@ -132,6 +182,15 @@ async def patch_user(user_id: int, body: UserUpdate, admin: AdminUser, session: 
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="user not found") from exc
     except UserError as exc:
         raise HTTPException(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    # A new password or a disabled account ends every login: tokens taken before are dead.
+    revoke = body.password is not None or not user.is_active
+    if revoke:
+        await end_all_logins(session, user.id)
     await session.commit()
     log.info("admin %r updated user %r", admin.username, user.username)
+    demoted = old_role is not None and not Role(user.role).at_least(old_role)
+    if revoke or demoted:
+        # Sockets are checked only at their handshake: close them, and the user comes back (if at
+        # all) through a fresh handshake that sees the account as it is now.
+        await sockets.close(user.id, "your account was changed; log in again")
     return UserOut.model_validate(user)

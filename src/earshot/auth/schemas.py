@@ -53,3 +53,10 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     is_active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=1024)
+
+
+class PasswordChange(BaseModel):
+    """A staff member changing their own password; every other login of theirs ends."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=8, max_length=1024)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
@@ -51,12 +52,25 @@ def _signing_key(settings: Settings) -> bytes:
     return hashlib.sha256(b"earshot/session-token/v1:" + secret).digest()
 
 
-def issue_token(user: User, settings: Settings) -> tuple[str, datetime]:
-    """A signed session token for `user` and the moment it expires."""
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid session token says: whose it is and which login (revocable) issued it."""
+
+    user_id: int
+    login_id: str
+
+
+def new_login_id() -> str:
+    return secrets.token_hex(16)
+
+
+def issue_token(user: User, login_id: str, settings: Settings) -> tuple[str, datetime]:
+    """A signed session token for `user`'s login `login_id` and the moment it expires."""
     issued = utcnow().replace(microsecond=0)
     expires = issued + timedelta(minutes=settings.token_ttl_minutes)
     claims = {
         "sub": str(user.id),
+        "sid": login_id,
         "role": Role(user.role).value,
         "iat": issued,
         "exp": expires,
@@ -64,16 +78,23 @@ def issue_token(user: User, settings: Settings) -> tuple[str, datetime]:
     return jwt.encode(claims, _signing_key(settings), algorithm=TOKEN_ALGORITHM), expires
 
 
-def decode_token(token: str, settings: Settings) -> int | None:
-    """The user id a valid token was issued to; None when forged, malformed or expired."""
+def decode_token(token: str, settings: Settings) -> TokenClaims | None:
+    """The claims of a well-signed, unexpired token; None when forged, malformed or expired.
+
+    A valid signature is not enough to let someone in: the login it names must still exist
+    (see auth.logins), or the token was revoked.
+    """
     try:
         claims = jwt.decode(
             token,
             _signing_key(settings),
             algorithms=[TOKEN_ALGORITHM],
-            options={"require": ["sub", "iat", "exp"]},
+            options={"require": ["sub", "sid", "iat", "exp"]},
         )
-        return int(claims["sub"])
+        login_id = claims["sid"]
+        if not isinstance(login_id, str) or not login_id:
+            return None
+        return TokenClaims(user_id=int(claims["sub"]), login_id=login_id)
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
 

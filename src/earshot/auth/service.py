@@ -29,6 +29,13 @@ class UserError(ValueError):
     """A request to create or change an account that breaks a rule; the message says which."""
 
 
+class WrongPasswordError(UserError):
+    """The current password given to confirm a change is not the account's password."""
+
+    def __init__(self) -> None:
+        super().__init__("the current password is wrong")
+
+
 class UsernameTakenError(UserError):
     """The username belongs to another account."""
 
@@ -153,3 +160,13 @@ async def update_user(
     await session.flush()
     log.info("updated account %r (id %d)", user.username, user.id)
     return user
+
+
+async def change_password(session: AsyncSession, user: User, current_password: str, new_password: str) -> None:
+    """Set a user's own new password; UserError when the current one is wrong or the new one breaks a rule."""
+    if not await asyncio.to_thread(verify_password, current_password, user.password_hash):
+        raise WrongPasswordError()
+    _check_password(new_password)
+    user.password_hash = await asyncio.to_thread(hash_password, new_password)
+    await session.flush()
+    log.info("account %r (id %d) changed its password", user.username, user.id)

@@ -197,10 +197,21 @@ class CallHub:
         return call, token
 
     async def authorize_customer(self, call_id: str, token: str) -> Call | None:
+        """The call, when `token` is its customer's and the call is not over.
+
+        An ended call stays open to its customer for the reconnect grace (to see how it ended)
+        unless the agent has wrapped it up already; after that the token opens nothing.
+        """
         async with self.db.sessions() as session:
             call = await session.get(Call, call_id)
         if call is None or not token or not call_token_matches(token, call.customer_token_hash):
             return None
+        if call.status == CallStatus.ended:
+            grace_over = call.ended_at is None or utcnow() >= call.ended_at + timedelta(
+                seconds=self.settings.reconnect_grace_seconds
+            )
+            if call.wrapped_up_at is not None or grace_over:
+                return None
         return call
 
     async def customer_joined(self, call_id: str, connection: Connection) -> None:

@@ -26,7 +26,10 @@ class StartCall(BaseModel):
 
 class CallStarted(BaseModel):
     call_id: str
-    token: str = Field(description="The customer's secret for this call; send it as ?token= on /ws/call/{call_id}.")
+    token: str = Field(
+        description="The customer's secret for this call; offer it as the WebSocket subprotocol "
+        "token.<token> (beside earshot.v1) on /ws/call/{call_id}, never in the URL."
+    )
 
 
 class CallSummary(BaseModel):

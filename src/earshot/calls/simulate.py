@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from earshot.audio.decode import SAMPLE_RATE, float_to_pcm16
 from earshot.audio.resample import resample
@@ -166,8 +167,9 @@ async def simulate_web_call(
         response.raise_for_status()
         body = response.json()
     call = SimulatedCall(body["call_id"])
-    url = f"{_ws_url(base_url)}/ws/call/{call.call_id}?token={body['token']}"
-    async with connect(url) as ws:
+    url = f"{_ws_url(base_url)}/ws/call/{call.call_id}"
+    # The call token rides in the subprotocol list, as the web app sends it: never in a logged URL.
+    async with connect(url, subprotocols=[Subprotocol("earshot.v1"), Subprotocol(f"token.{body['token']}")]) as ws:
         call.note_started(await _wait_for(ws, "call_started", answer_timeout))
         collector = asyncio.create_task(_collect(ws, call, on_transcript))
         await ws.send(json.dumps({"type": "audio_start", "format": "pcm16", "sample_rate": SAMPLE_RATE}))

@@ -14,7 +14,8 @@ from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ValidationError
 
 from earshot import __version__
-from earshot.auth.deps import user_from_websocket
+from earshot.auth.deps import SignedIn, signed_in_from_websocket
+from earshot.auth.sockets import StaffSockets
 from earshot.auth.models import Role, User
 from earshot.calls.connection import Connection
 from earshot.calls.legs import CallLeg
@@ -52,6 +53,10 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 
+CALL_SUBPROTOCOL = "earshot.v1"
+"""The customer's socket offers this subprotocol and `token.<call token>`; we answer with this one."""
+CALL_TOKEN_PREFIX = "token."
+
 RATE_WINDOW_SECONDS = 5.0
 RATE_MAX_MESSAGES = 50
 
@@ -62,9 +67,11 @@ def _customer_may_see(message: dict[str, object]) -> bool:
     return message.get("type") in CUSTOMER_VISIBLE_EVENTS or message.get("type") == "queue_position"
 
 
-async def _refuse(websocket: WebSocket, close_code: int, error_code: ErrorCode, text: str) -> None:
+async def _refuse(
+    websocket: WebSocket, close_code: int, error_code: ErrorCode, text: str, subprotocol: str | None = None
+) -> None:
     """Accept, explain and close: a browser cannot read the reason of a refused handshake."""
-    await websocket.accept()
+    await websocket.accept(subprotocol=subprotocol)
     await websocket.send_text(Error(code=error_code, message=text).model_dump_json())
     await websocket.close(code=close_code, reason=text[:120])
 
@@ -83,19 +90,33 @@ def _user_info(user: User) -> UserInfo:
     return UserInfo(id=user.id, username=user.username, display_name=user.display_name, role=user.role)
 
 
-async def _staff(websocket: WebSocket, minimum: Role) -> User | None:
+async def _staff(websocket: WebSocket, minimum: Role) -> SignedIn | None:
     settings: Settings = websocket.app.state.settings
     if not _origin_allowed(websocket, settings):
         await _refuse(websocket, CLOSE_FORBIDDEN, ErrorCode.forbidden, "cross-origin connection refused")
         return None
-    user = await user_from_websocket(websocket, websocket.app.state.db, settings)
-    if user is None:
+    signed_in = await signed_in_from_websocket(websocket, websocket.app.state.db, settings)
+    if signed_in is None:
         await _refuse(websocket, CLOSE_UNAUTHORIZED, ErrorCode.unauthorized, "log in first")
         return None
-    if not Role(user.role).at_least(minimum):
+    if not Role(signed_in.user.role).at_least(minimum):
         await _refuse(websocket, CLOSE_FORBIDDEN, ErrorCode.forbidden, f"requires the {minimum.value} role")
         return None
-    return user
+    return signed_in
+
+
+def _staff_sockets(websocket: WebSocket) -> StaffSockets:
+    """Where staff sockets are registered while open, so an account change can close them at once."""
+    sockets: StaffSockets = websocket.app.state.staff_sockets
+    return sockets
+
+
+def _call_token(websocket: WebSocket) -> str:
+    """The call token the customer offered as the subprotocol `token.<TOKEN>`; "" when none."""
+    for offered in websocket.scope.get("subprotocols", []):
+        if offered.startswith(CALL_TOKEN_PREFIX):
+            return str(offered[len(CALL_TOKEN_PREFIX) :])
+    return ""
 
 
 AudioHandler = Callable[[bytes], Awaitable[None]]
@@ -194,14 +215,24 @@ def _everything(_message: dict[str, object]) -> bool:
 
 
 @router.websocket("/ws/call/{call_id}")
-async def customer_socket(websocket: WebSocket, call_id: str, token: str = "", last_seq: DbInt = 0) -> None:
-    """The caller's side of one call; the per-call token is the only credential."""
+async def customer_socket(websocket: WebSocket, call_id: str, last_seq: DbInt = 0) -> None:
+    """The caller's side of one call; the per-call token is the only credential.
+
+    The token comes as a subprotocol, never in the URL: URLs end up in access logs.
+    """
     hub: CallHub = websocket.app.state.hub
+    subprotocol = CALL_SUBPROTOCOL if CALL_SUBPROTOCOL in websocket.scope.get("subprotocols", []) else None
+    if "token" in websocket.query_params:
+        text = f"send the call token as the subprotocol {CALL_TOKEN_PREFIX}<token>, never in the URL"
+        await _refuse(websocket, CLOSE_UNAUTHORIZED, ErrorCode.unauthorized, text, subprotocol)
+        return
+    token = _call_token(websocket)
     call = await hub.authorize_customer(call_id, token)
     if call is None:
-        await _refuse(websocket, CLOSE_UNAUTHORIZED, ErrorCode.unauthorized, "unknown call or wrong call token")
+        text = "unknown call, wrong call token, or the call is over"
+        await _refuse(websocket, CLOSE_UNAUTHORIZED, ErrorCode.unauthorized, text, subprotocol)
         return
-    await websocket.accept()
+    await websocket.accept(subprotocol=subprotocol)
     connection = Connection(websocket, hub.bus)
     connection.start()
     connection.send(Hello(role="customer", call_id=call_id, server_version=__version__))
@@ -216,6 +247,8 @@ async def customer_socket(websocket: WebSocket, call_id: str, token: str = "", l
         await hub.end_call(call_id, Speaker.customer)
 
     async def resume(message: Resume) -> None:
+        if await hub.authorize_customer(call_id, token) is None:
+            raise CallError(ErrorCode.unauthorized, "the call is over")
         connection.rewind(call_id, message.last_seq)
         await _replay(connection, hub, call_id, _customer_may_see)
 
@@ -238,13 +271,20 @@ async def customer_socket(websocket: WebSocket, call_id: str, token: str = "", l
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket, last_seq: DbInt = 0) -> None:
     """An agent's console: availability, offers, and their current call."""
-    user = await _staff(websocket, Role.agent)
-    if user is None:
+    signed_in = await _staff(websocket, Role.agent)
+    if signed_in is None:
         return
+    user = signed_in.user
     hub: CallHub = websocket.app.state.hub
     await websocket.accept()
     connection = Connection(websocket, hub.bus)
     connection.start()
+
+    async def sign_out(reason: str) -> None:
+        await connection.close(CLOSE_UNAUTHORIZED, reason)
+        await hub.agent_left(user, connection)  # now, not when the close completes: no offer in between
+
+    registered = _staff_sockets(websocket).add(user.id, signed_in.login_id, sign_out)
     connection.send(Hello(role=user.role, user=_user_info(user), server_version=__version__))
     await connection.follow(agent_channel(user.id))
     await hub.agent_joined(user, connection)
@@ -318,6 +358,7 @@ async def agent_socket(websocket: WebSocket, last_seq: DbInt = 0) -> None:
     try:
         await _serve(websocket, connection, handlers, on_audio=audio)
     finally:
+        _staff_sockets(websocket).discard(registered)
         await hub.agent_left(user, connection)
         await leg.close()
         await connection.close()
@@ -326,13 +367,19 @@ async def agent_socket(websocket: WebSocket, last_seq: DbInt = 0) -> None:
 @router.websocket("/ws/supervisor")
 async def supervisor_socket(websocket: WebSocket) -> None:
     """Every live call at a glance, and any call's events on request; read-only."""
-    user = await _staff(websocket, Role.supervisor)
-    if user is None:
+    signed_in = await _staff(websocket, Role.supervisor)
+    if signed_in is None:
         return
+    user = signed_in.user
     hub: CallHub = websocket.app.state.hub
     await websocket.accept()
     connection = Connection(websocket, hub.bus)
     connection.start()
+
+    async def sign_out(reason: str) -> None:
+        await connection.close(CLOSE_UNAUTHORIZED, reason)
+
+    registered = _staff_sockets(websocket).add(user.id, signed_in.login_id, sign_out)
     connection.send(Hello(role=user.role, user=_user_info(user), server_version=__version__))
     await connection.follow(SUPERVISORS_CHANNEL)
     connection.send(hub.live_calls())
@@ -349,4 +396,5 @@ async def supervisor_socket(websocket: WebSocket) -> None:
     try:
         await _serve(websocket, connection, {"watch": watch, "unwatch": unwatch})
     finally:
+        _staff_sockets(websocket).discard(registered)
         await connection.close()
