@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 from earshot import __version__
 from earshot.assist.factory import create_assist
@@ -33,13 +34,15 @@ from earshot.inputs import JsonBodyGuard
 
 log = logging.getLogger(__name__)
 
+HEALTH_PROBE_SECONDS = 2.0  # how long /api/health waits for the database's write lock
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.resolved_database_url)
+        db = Database(settings.resolved_database_url, settings.database_busy_timeout_seconds)
         await db.migrate()
         hub = CallHub(db, settings)
         await hub.start()
@@ -84,10 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
 
-    @app.get("/api/health", tags=["health"])
-    async def health(db: DatabaseDep) -> dict[str, str]:
-        database = "ok" if await db.ping() else "down"
-        return {"status": "ok" if database == "ok" else "degraded", "version": __version__, "database": database}
+    @app.get("/api/health", tags=["health"], responses={503: {"description": "the database cannot take writes"}})
+    async def health(db: DatabaseDep) -> JSONResponse:
+        """`ok` only when the database could take a write now; a locked or read-only one answers 503."""
+        database = await db.writable(timeout=HEALTH_PROBE_SECONDS)
+        status = "ok" if database == "ok" else "degraded"
+        body = {"status": status, "version": __version__, "database": database}
+        return JSONResponse(body, status_code=200 if status == "ok" else 503)
 
     app.include_router(auth_router)
     app.add_middleware(JsonBodyGuard)

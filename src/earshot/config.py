@@ -20,6 +20,9 @@ class Settings(BaseSettings):
         default="",
         description="SQLAlchemy async URL; empty means a SQLite file in data_dir.",
     )
+    database_busy_timeout_seconds: float = Field(
+        default=5.0, description="SQLite: how long a write waits for another writer before it fails."
+    )
     secret_key: str = Field(
         default="",
         description="Signs session tokens; empty means a random key kept in data_dir.",

@@ -39,7 +39,7 @@ from earshot.calls.protocol import (
 )
 from earshot.calls.queue import AgentSeat, CallQueue, WaitingCall, next_match
 from earshot.config import Settings
-from earshot.db import Database, utcnow
+from earshot.db import Database, run_to_completion, utcnow
 from earshot.sessions.log import append_event, read_events, to_message
 from earshot.sessions.models import CallEvent
 from earshot.transcription.events import TranscriptUpdate
@@ -140,10 +140,18 @@ class CallHub:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[_Transaction]:
+        """One unit of work: commit at the end, roll back on any exception, publish only what committed.
+
+        Callers that may be cancelled (assist tasks) must not run one directly: see `log_event`.
+        """
         async with self.db.sessions() as session:
             tx = _Transaction(session)
-            yield tx
-            await session.commit()
+            try:
+                yield tx
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
         for event in tx.events:
             message = to_message(event)
             await self.bus.publish(call_channel(event.call_id), message.model_dump_json())
@@ -154,7 +162,15 @@ class CallHub:
                     log.exception("call event observer failed")
 
     async def log_event(self, call_id: str, event_type: str, **payload: Any) -> None:
-        """Append an event to a call's log and publish it (for later pipeline stages)."""
+        """Append an event to a call's log and publish it (for later pipeline stages).
+
+        Later stages cancel their work freely (a newer utterance, the call ending), so the
+        append runs to completion whatever happens to its caller: a transaction cut short
+        mid-statement can hold SQLite's write lock for minutes.
+        """
+        await run_to_completion(self._log_event(call_id, event_type, payload))
+
+    async def _log_event(self, call_id: str, event_type: str, payload: dict[str, Any]) -> None:
         async with self._transaction() as tx:
             await tx.log(await tx.call(call_id), event_type, **payload)
 
