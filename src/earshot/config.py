@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     offer_timeout_seconds: float = 15.0
     reconnect_grace_seconds: float = 30.0
     max_message_bytes: int = 64 * 1024
+    # Per-connection budgets: messages by count, audio by its duration (separate, so a live
+    # microphone never crowds out chat, mute or hang-up).
+    ws_message_burst: int = Field(default=50, description="Messages a connection may send at once.")
+    ws_messages_per_second: float = Field(default=10.0, description="Sustained messages per second.")
+    audio_burst_seconds: float = Field(
+        default=5.0, description="Seconds of audio a connection may send at once (e.g. queued across a reconnect)."
+    )
+    audio_max_speed: float = Field(
+        default=1.5, description="Sustained audio in seconds per second of wall clock (1.0 is real time)."
+    )
 
     # Speech to text: the engine, and how live audio is cut into utterances.
     stt_engine: Literal["faster-whisper", "openai"] = "faster-whisper"

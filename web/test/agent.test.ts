@@ -51,7 +51,7 @@ describe("agent reducer", () => {
   it("keeps the call on screen through wrap-up, where availability cannot be switched", () => {
     let view = agentReducer(initialAgentView, { type: "agent_state", status: "in_call", call_id: "c1" });
     view = agentReducer(view, {
-      type: "chat", call_id: "c1", seq: 4, at: "2026-11-24T10:00:09Z", offset_ms: 9000, speaker: "customer", author: "Jane", text: "thanks",
+      type: "chat", call_id: "c1", seq: 4, at: "2026-11-24T10:00:09Z", offset_ms: 9000, speaker: "customer", author: "Jane", text: "thanks", client_id: null,
     });
     view = agentReducer(view, { type: "agent_state", status: "wrap_up", call_id: "c1" });
     expect(view.call.timeline.map((entry) => entry.text)).toEqual(["thanks"]);

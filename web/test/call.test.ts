@@ -5,7 +5,7 @@ import { applyMessage, emptyCall, queueText } from "../src/state/call";
 const base = { call_id: "c1", at: "2026-11-24T10:00:00Z" };
 const started: ServerMessage = { ...base, type: "call_started", seq: 3, offset_ms: 3000, agent_id: 1, agent_name: "Alex" };
 const chat = (seq: number, text: string, speaker: "customer" | "agent" = "customer", offset = seq * 1000): ServerMessage => ({
-  ...base, type: "chat", seq, offset_ms: offset, speaker, author: speaker, text,
+  ...base, type: "chat", seq, offset_ms: offset, speaker, author: speaker, text, client_id: null,
 });
 
 describe("call reducer", () => {

@@ -7,7 +7,7 @@ const live: LiveCall = {
   queued_at: "2026-11-24T10:00:00Z", answered_at: "2026-11-24T10:00:20Z",
 };
 const chat = (call_id: string, seq: number, text: string): ServerMessage => ({
-  type: "chat", call_id, seq, at: "2026-11-24T10:00:30Z", offset_ms: seq * 1000, speaker: "customer", author: "Jane", text,
+  type: "chat", call_id, seq, at: "2026-11-24T10:00:30Z", offset_ms: seq * 1000, speaker: "customer", author: "Jane", text, client_id: null,
 });
 
 describe("supervisor reducer", () => {

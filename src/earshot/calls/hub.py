@@ -430,12 +430,16 @@ class CallHub:
 
     # ------------------------------------------------------------------ in a call
 
-    async def send_chat(self, call_id: str, speaker: Speaker, author: str, text: str) -> None:
+    async def send_chat(
+        self, call_id: str, speaker: Speaker, author: str, text: str, client_id: str | None = None
+    ) -> None:
+        """Log a chat line; `client_id` (the sender's own id for it) is echoed so the sender sees it landed."""
         async with self._transaction() as tx:
             call = await tx.call(call_id)
             if call.status != CallStatus.active:
                 raise CallError(ErrorCode.conflict, "chat is possible only while the call is in progress")
-            await tx.log(call, "chat", speaker=speaker, author=author, text=self.redact(text))
+            extra = {"client_id": client_id} if client_id else {}
+            await tx.log(call, "chat", speaker=speaker, author=author, text=self.redact(text), **extra)
 
     async def end_call(self, call_id: str, ended_by: Speaker) -> None:
         async with self._lock:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from earshot.audio.decode import AudioFormatError
 from earshot.calls.hub import CallError, CallHub
+from earshot.calls.limits import TokenBucket, audio_seconds
 from earshot.calls.protocol import AudioStart, ErrorCode, Speaker
 from earshot.transcription.service import TranscriptionService
 from earshot.transcription.events import TranscriptUpdate
@@ -15,6 +17,7 @@ log = logging.getLogger(__name__)
 
 MAX_AUDIO_FRAME_BYTES = 32 * 1024  # 1 s of 16 kHz PCM16; real frames are 20-100 ms
 RATES = {"pcm16": {16000}, "mulaw": {8000}, "webm": {8000, 16000, 48000}}
+DROPPED_NOTICE_SECONDS = 5.0  # while audio keeps being dropped, the sender is told at most this often
 
 
 class CallLeg:
@@ -28,6 +31,9 @@ class CallLeg:
         self._format = "pcm16"
         self._transcriber: LegTranscriber | None = None
         self._told_not_active = False
+        # Audio is budgeted by its duration, apart from the connection's messages.
+        self._budget = TokenBucket(hub.settings.audio_burst_seconds, hub.settings.audio_max_speed)
+        self._quiet_until = 0.0
 
     async def start(self, message: AudioStart) -> None:
         if message.sample_rate not in RATES[message.format]:
@@ -39,13 +45,18 @@ class CallLeg:
             self._transcriber.start(message.format)
 
     async def frame(self, call_id: str | None, data: bytes) -> None:
-        """One binary frame; raises CallError for a frame that cannot be audio."""
+        """One binary frame; raises CallError for a frame that cannot be audio, or to say audio is dropped."""
         if len(data) > MAX_AUDIO_FRAME_BYTES:
             raise CallError(ErrorCode.too_large, f"audio frame over {MAX_AUDIO_FRAME_BYTES} bytes")
         if self._format == "pcm16" and len(data) % 2:
             raise CallError(ErrorCode.invalid, "pcm16 frames must have an even number of bytes")
+        if not self._budget.take(audio_seconds(self._format, len(data))):
+            self._dropped("audio is arriving faster than real time; some of it was dropped")
+            return
         if call_id is None or not self.hub.is_active(call_id):
-            if not self._told_not_active:
+            # Frames still in flight when the call this leg was transcribing ends are expected.
+            trailing = self.call_id is not None and call_id in (None, self.call_id)
+            if not trailing and not self._told_not_active:
                 self._told_not_active = True
                 raise CallError(ErrorCode.conflict, "audio is transcribed only while a call is in progress")
             return
@@ -54,7 +65,16 @@ class CallLeg:
         try:
             transcriber.feed(data)
         except AudioFormatError as exc:
-            raise CallError(ErrorCode.rate_limited, str(exc)) from exc
+            self._dropped(str(exc))
+
+    def _dropped(self, reason: str) -> None:
+        """The frame is lost; the sender is told why once, not once per frame."""
+        now = time.monotonic()
+        if now < self._quiet_until:
+            return
+        self._quiet_until = now + DROPPED_NOTICE_SECONDS
+        log.info("%s audio dropped: %s", self.speaker.value, reason)
+        raise CallError(ErrorCode.rate_limited, reason)
 
     async def stop(self) -> None:
         if self._transcriber is not None:

@@ -67,6 +67,11 @@ class SendChat(Message):
     type: Literal["chat"] = "chat"
     call_id: str | None = None
     text: str = Field(min_length=1, max_length=2000)
+    client_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The sender's own id for this line, echoed in its `chat` event or in the `error` refusing it.",
+    )
 
 
 class EndCall(Message):
@@ -199,6 +204,7 @@ class Error(Message):
     code: ErrorCode
     message: str
     ref_type: str | None = Field(default=None, description="The `type` of the message that caused it, if known.")
+    ref_id: str | None = Field(default=None, description="The `client_id` of the message that caused it, if it had one.")
 
 
 class Pong(Message):
@@ -312,6 +318,7 @@ class Chat(LoggedEvent):
     speaker: Speaker
     author: str
     text: str
+    client_id: str | None = Field(default=None, description="The sender's `client_id` of the `chat` it sent.")
 
 
 class PartyDisconnected(LoggedEvent):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +16,7 @@ from earshot.auth.deps import SignedIn, signed_in_from_websocket
 from earshot.auth.sockets import StaffSockets
 from earshot.auth.models import Role, User
 from earshot.calls.connection import Connection
+from earshot.calls.limits import TokenBucket
 from earshot.calls.legs import CallLeg
 from earshot.calls.hub import SUPERVISORS_CHANNEL, CallError, CallHub, agent_channel, call_channel
 from earshot.calls.protocol import (
@@ -56,9 +55,6 @@ CLOSE_NOT_FOUND = 4404
 CALL_SUBPROTOCOL = "earshot.v1"
 """The customer's socket offers this subprotocol and `token.<call token>`; we answer with this one."""
 CALL_TOKEN_PREFIX = "token."
-
-RATE_WINDOW_SECONDS = 5.0
-RATE_MAX_MESSAGES = 50
 
 Handler = Callable[[Any], Awaitable[None]]
 
@@ -125,28 +121,46 @@ AudioHandler = Callable[[bytes], Awaitable[None]]
 async def _serve(
     websocket: WebSocket, connection: Connection, handlers: dict[str, Handler], on_audio: AudioHandler | None = None
 ) -> None:
-    """Read client messages until the socket closes; bad input gets an `error`, never a crash."""
+    """Read client messages until the socket closes; bad input gets an `error`, never a crash.
+
+    JSON messages are counted against their own budget; audio frames are not (the call leg
+    budgets those by duration), so an open microphone never crowds out chat or hang-up.
+    """
     settings: Settings = websocket.app.state.settings
-    recent: deque[float] = deque()
+    budget = TokenBucket(settings.ws_message_burst, settings.ws_messages_per_second)
     handlers = {"ping": lambda _m: _pong(connection), **handlers}
     while True:
         frame = await websocket.receive()
         if frame["type"] == "websocket.disconnect":
             return
-        now = time.monotonic()
-        recent.append(now)
-        while recent and recent[0] < now - RATE_WINDOW_SECONDS:
-            recent.popleft()
-        if len(recent) > RATE_MAX_MESSAGES and "text" in frame and frame["text"] is not None:
-            connection.send(Error(code=ErrorCode.rate_limited, message="too many messages; slow down"))
-            continue
         text = frame.get("text")
         if text is None:
             error = await _audio(frame.get("bytes") or b"", on_audio)
+        elif not budget.take():
+            error = _with_ref(Error(code=ErrorCode.rate_limited, message="too many messages; slow down"), text)
         else:
             error = await _dispatch(text, settings, handlers)
+            if error is not None and error.ref_type is not None:
+                error = _with_ref(error, text)
         if error is not None:
             connection.send(error)
+
+
+def _with_ref(error: Error, text: str) -> Error:
+    """Name the refused message (its `type` and `client_id`) so the sender can tell which one it was."""
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return error
+    if not isinstance(raw, dict):
+        return error
+    kind, client_id = raw.get("type"), raw.get("client_id")
+    update: dict[str, str] = {}
+    if error.ref_type is None and isinstance(kind, str) and kind in _CLIENT_TYPES:
+        update["ref_type"] = kind
+    if isinstance(client_id, str) and len(client_id) <= 64:
+        update["ref_id"] = client_id
+    return error.model_copy(update=update) if update else error
 
 
 async def _dispatch(text: str, settings: Settings, handlers: dict[str, Handler]) -> Error | None:
@@ -241,7 +255,7 @@ async def customer_socket(websocket: WebSocket, call_id: str, last_seq: DbInt = 
     await hub.customer_joined(call_id, connection)
 
     async def chat(message: SendChat) -> None:
-        await hub.send_chat(call_id, Speaker.customer, call.customer_name, message.text)
+        await hub.send_chat(call_id, Speaker.customer, call.customer_name, message.text, message.client_id)
 
     async def end(_message: EndCall) -> None:
         await hub.end_call(call_id, Speaker.customer)
@@ -313,7 +327,7 @@ async def agent_socket(websocket: WebSocket, last_seq: DbInt = 0) -> None:
         await hub.decline_offer(user, message.call_id)
 
     async def chat(message: SendChat) -> None:
-        await hub.send_chat(own_call(message.call_id), Speaker.agent, user.display_name, message.text)
+        await hub.send_chat(own_call(message.call_id), Speaker.agent, user.display_name, message.text, message.client_id)
 
     async def end(message: EndCall) -> None:
         await hub.end_call(own_call(message.call_id), Speaker.agent)

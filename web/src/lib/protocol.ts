@@ -17,6 +17,10 @@ export type ClientMessage =
   | Unwatch;
 export type Type = "ping";
 export type CallId = string | null;
+/**
+ * The sender's own id for this line, echoed in its `chat` event or in the `error` refusing it.
+ */
+export type ClientId = string | null;
 export type Text = string;
 export type Type1 = "chat";
 export type CallId1 = string | null;
@@ -97,6 +101,10 @@ export type ErrorCode =
   | "rate_limited"
   | "internal";
 export type Message = string;
+/**
+ * The `client_id` of the message that caused it, if it had one.
+ */
+export type RefId = string | null;
 /**
  * The `type` of the message that caused it, if known.
  */
@@ -194,6 +202,10 @@ export type Type26 = "call_started";
 export type At4 = string;
 export type Author = string;
 export type CallId21 = string;
+/**
+ * The sender's `client_id` of the `chat` it sent.
+ */
+export type ClientId1 = string | null;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
@@ -420,6 +432,7 @@ export interface Ping {
  */
 export interface SendChat {
   call_id?: CallId;
+  client_id?: ClientId;
   text: Text;
   type: Type1;
 }
@@ -522,6 +535,7 @@ export interface UserInfo {
 export interface Error {
   code: ErrorCode;
   message: Message;
+  ref_id: RefId;
   ref_type: RefType;
   type: Type15;
 }
@@ -627,6 +641,7 @@ export interface Chat {
   at: At4;
   author: Author;
   call_id: CallId21;
+  client_id: ClientId1;
   offset_ms: OffsetMs4;
   seq: Seq4;
   speaker: Speaker;
