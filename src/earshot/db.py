@@ -70,6 +70,7 @@ class Database:
         if self.is_sqlite:
             busy_ms = int(busy_timeout_seconds * 1000)
             event.listen(self.engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_ms))
+            event.listen(self.engine.sync_engine, "close", _sqlite_end_transaction)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def migrate(self) -> None:
@@ -164,6 +165,19 @@ def _sqlite_write_probe(path: str, timeout: float) -> str:
         raise
     finally:
         conn.close()
+
+
+def _sqlite_end_transaction(dbapi_conn: Any, _record: Any) -> None:
+    """Roll back before a connection is thrown away (e.g. invalidated by a cancellation).
+
+    Closing a SQLite connection whose statement is still open (a half-read `UPDATE ... RETURNING`)
+    only defers the close until that statement is freed, and its write lock stays held till then.
+    A rollback ends the transaction now, whatever still refers to the statement.
+    """
+    try:
+        dbapi_conn.rollback()
+    except Exception as error:  # already closed, or no event loop to run it on (garbage collection)
+        log.debug("rollback before closing a SQLite connection failed: %s", error)
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, dbapi_conn: Any, _record: Any) -> None:
