@@ -1,7 +1,8 @@
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import { AvailabilitySwitch } from "../src/components/AvailabilitySwitch";
-import { Composer } from "../src/components/Composer";
+import { Composer, UNCONFIRMED_MS } from "../src/components/Composer";
+import { ErrorList } from "../src/components/ErrorList";
 import { ConnectionBanner, connectionText } from "../src/components/ConnectionBanner";
 import { secondsLeft, OfferCard } from "../src/components/OfferCard";
 import { formatDuration } from "../src/components/Timer";
@@ -49,25 +50,77 @@ describe("Timeline", () => {
 });
 
 describe("Composer", () => {
-  it("clears after sending, and keeps the text with a reason when it could not be sent", () => {
+  it("keeps the text with a reason when it could not be sent, and again until the server took it", () => {
     const results = [false, true];
     const send = vi.fn(() => results.shift()!);
-    render(<Composer onSend={send} />);
+    const { rerender } = render(<Composer onSend={send} newId={() => "id-1"} />);
     const input = screen.getByLabelText("Message") as HTMLInputElement;
     fireEvent.change(input, { target: { value: "  hello  " } });
     fireEvent.click(screen.getByRole("button", { name: "Send" }));
-    expect(send).toHaveBeenLastCalledWith("hello");
+    expect(send).toHaveBeenLastCalledWith("hello", "id-1");
     expect(input.value).toBe("  hello  ");
     expect(screen.getByRole("alert").textContent).toMatch(/Not sent/);
     fireEvent.click(screen.getByRole("button", { name: "Send" }));
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(input.value).toBe("  hello  "); // sent, but not yet accepted
+    expect(screen.getByRole("button", { name: "Sending…" })).toBeTruthy();
+    rerender(<Composer onSend={send} newId={() => "id-1"} receipts={{ "id-1": { accepted: true } }} />);
+    expect(input.value).toBe("");
+    expect(screen.getByRole("button", { name: "Send" })).toBeTruthy();
+  });
+
+  it("keeps a refused line, says why, and sends it again on Retry", () => {
+    const send = vi.fn(() => true);
+    let next = 0;
+    const newId = () => `id-${++next}`;
+    const { rerender } = render(<Composer onSend={send} newId={newId} />);
+    const input = screen.getByLabelText("Message") as HTMLInputElement;
+    fireEvent.change(input, { target: { value: "where is my order?" } });
+    fireEvent.click(screen.getByRole("button", { name: "Send" }));
+    const refused = { "id-1": { accepted: false as const, code: "rate_limited", reason: "You're sending messages faster than we can take them; wait a moment, then try again." } };
+    rerender(<Composer onSend={send} newId={newId} receipts={refused} />);
+    expect(input.value).toBe("where is my order?");
+    expect(screen.getByRole("alert").textContent).toMatch(/Not sent: You're sending messages faster/);
+    fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    expect(send).toHaveBeenLastCalledWith("where is my order?", "id-2");
+    rerender(<Composer onSend={send} newId={newId} receipts={{ ...refused, "id-2": { accepted: true } }} />);
     expect(input.value).toBe("");
     expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("offers to send again when the server has not confirmed a line for a while", () => {
+    vi.useFakeTimers();
+    try {
+      const send = vi.fn(() => true);
+      render(<Composer onSend={send} newId={() => "id-1"} />);
+      fireEvent.change(screen.getByLabelText("Message"), { target: { value: "hello?" } });
+      fireEvent.click(screen.getByRole("button", { name: "Send" }));
+      act(() => vi.advanceTimersByTime(UNCONFIRMED_MS + 10));
+      expect(screen.getByRole("status").textContent).toMatch(/Not confirmed yet/);
+      fireEvent.click(screen.getByRole("button", { name: "Send again" }));
+      expect(send).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("is disabled with a reason when the call is over", () => {
     render(<Composer onSend={() => true} disabled disabledReason="The call has ended" />);
     expect((screen.getByLabelText("Message") as HTMLInputElement).placeholder).toBe("The call has ended");
     expect((screen.getByRole("button", { name: "Send" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe("ErrorList", () => {
+  it("shows each problem once with a count and its code, and can dismiss it", () => {
+    const dismiss = vi.fn();
+    const notices = [{ key: "rate_limited:audio", code: "rate_limited", refType: "audio", text: "Too fast.", count: 3, lastAt: 0 }];
+    render(<ErrorList notices={notices} onDismiss={dismiss} />);
+    const item = screen.getByRole("listitem");
+    expect(item.textContent).toContain("Too fast. (×3)");
+    expect(item.getAttribute("data-code")).toBe("rate_limited");
+    fireEvent.click(screen.getByRole("button", { name: "Dismiss" }));
+    expect(dismiss).toHaveBeenCalledWith("rate_limited:audio");
   });
 });
 

@@ -46,7 +46,7 @@ export function AgentPage() {
       </AppHeader>
       <div className="page-alerts">
         <ConnectionNotice status={socket.status} />
-        <ErrorList errors={socket.errors} onDismiss={socket.dismissError} />
+        <ErrorList notices={socket.notices} onDismiss={socket.dismissNotice} />
       </div>
       <main className="console-grid">
         <section className="console-main" aria-label="Call">
@@ -82,7 +82,8 @@ export function AgentPage() {
               <section className="card conversation" aria-label="Conversation">
                 <Timeline entries={call.timeline} viewer="agent" showSentiment emptyText="The conversation will appear here." />
                 <Composer
-                  onSend={(text) => socket.send({ type: "chat", call_id: call.callId, text })}
+                  onSend={(text, clientId) => socket.send({ type: "chat", call_id: call.callId, text, client_id: clientId })}
+                  receipts={socket.chatReceipts}
                   disabled={call.phase !== "active"}
                   disabledReason="The call has ended"
                 />

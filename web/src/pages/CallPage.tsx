@@ -143,12 +143,13 @@ function ActiveCall({ call, onFinished }: { call: StoredCall; onFinished: () => 
             <CallState tone="ended" title="Call ended" detail={describeEnd(view)} actions={<NewCallButton onClick={onFinished} />} />
           )}
         </section>
-        <ErrorList errors={socket.errors} onDismiss={socket.dismissError} />
+        <ErrorList notices={socket.notices} onDismiss={socket.dismissNotice} />
         {(view.phase === "active" || view.phase === "ended") && (
           <section className="card conversation" aria-label="Conversation">
             <Timeline entries={view.timeline} viewer="customer" emptyText="Say hello, or type a message below." />
             <Composer
-              onSend={(text) => socket.send({ type: "chat", text })}
+              onSend={(text, clientId) => socket.send({ type: "chat", text, client_id: clientId })}
+              receipts={socket.chatReceipts}
               disabled={view.phase !== "active"}
               disabledReason="The call has ended"
             />

@@ -61,7 +61,7 @@ export function SupervisorPage() {
       </AppHeader>
       <div className="page-alerts">
         <ConnectionNotice status={socket.status} />
-        <ErrorList errors={socket.errors} onDismiss={socket.dismissError} />
+        <ErrorList notices={socket.notices} onDismiss={socket.dismissNotice} />
       </div>
       <main className="supervisor-grid">
         <section className="card" aria-labelledby="live-title">

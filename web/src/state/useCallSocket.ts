@@ -2,6 +2,8 @@
 import { useEffect, useReducer, useRef, useState } from "react";
 import type { ClientMessage, ServerMessage } from "../lib/protocol";
 import { CallSocket, type ConnectionStatus } from "../lib/ws";
+import { recordReceipt, type ChatReceipts } from "./chatReceipts";
+import { noticesReducer, TRANSIENT_MS, type Notice } from "./notices";
 
 export interface SocketHandle<A = ServerMessage> {
   /** Applies a local action to the same reducer (e.g. "now watching call X"). */
@@ -10,8 +12,11 @@ export interface SocketHandle<A = ServerMessage> {
   send: (message: ClientMessage) => boolean;
   sendBinary: (data: ArrayBuffer) => boolean;
   status: ConnectionStatus;
-  errors: string[];
-  dismissError: (index: number) => void;
+  /** Errors worded for people, repeats coalesced; they clear when the condition is gone. */
+  notices: Notice[];
+  dismissNotice: (key: string) => void;
+  /** What became of each chat line sent with a `client_id`. */
+  chatReceipts: ChatReceipts;
 }
 
 export interface CallSocketConfig<S, A> {
@@ -25,12 +30,11 @@ export interface CallSocketConfig<S, A> {
   onUnauthorized?: () => void;
 }
 
-const MAX_ERRORS = 3;
-
 export function useCallSocket<S, A = ServerMessage>(config: CallSocketConfig<S, A>): [S, SocketHandle<A>] {
   const [state, dispatch] = useReducer(config.reducer, config.initial);
   const [status, setStatus] = useState<ConnectionStatus>({ state: "connecting", attempt: 0 });
-  const [errors, setErrors] = useState<string[]>([]);
+  const [notices, notify] = useReducer(noticesReducer, []);
+  const [chatReceipts, setChatReceipts] = useState<ChatReceipts>({});
   const socket = useRef<CallSocket | null>(null);
   const latest = useRef(state);
   latest.current = state;
@@ -43,11 +47,13 @@ export function useCallSocket<S, A = ServerMessage>(config: CallSocketConfig<S, 
     const instance = new CallSocket({
       url: () => configRef.current.path!(latest.current),
       onMessage: (message) => {
-        if (message.type === "error") setErrors((previous) => [...previous.slice(1 - MAX_ERRORS), message.message]);
+        notify(message.type === "error" ? { kind: "error", error: message, now: Date.now() } : { kind: "message", message });
+        setChatReceipts((previous) => recordReceipt(previous, message));
         dispatch(message);
       },
       onStatus: (next) => {
         setStatus(next);
+        if (next.state === "open") notify({ kind: "connected" });
         if (next.state === "closed" && next.code === 4401) configRef.current.onUnauthorized?.();
       },
       onOpen: () => configRef.current.onOpen?.(latest.current) ?? [],
@@ -60,6 +66,14 @@ export function useCallSocket<S, A = ServerMessage>(config: CallSocketConfig<S, 
     };
   }, [active]);
 
+  // Passing problems (sending too fast) go away once they stop repeating.
+  const hasNotices = notices.length > 0;
+  useEffect(() => {
+    if (!hasNotices) return;
+    const handle = setInterval(() => notify({ kind: "tick", now: Date.now() }), TRANSIENT_MS / 4);
+    return () => clearInterval(handle);
+  }, [hasNotices]);
+
   return [
     state,
     {
@@ -67,8 +81,9 @@ export function useCallSocket<S, A = ServerMessage>(config: CallSocketConfig<S, 
       send: (message) => socket.current?.send(message) ?? false,
       sendBinary: (data) => socket.current?.sendBinary(data) ?? false,
       status,
-      errors,
-      dismissError: (index) => setErrors((previous) => previous.filter((_, i) => i !== index)),
+      notices,
+      dismissNotice: (key) => notify({ kind: "dismiss", key }),
+      chatReceipts,
     },
   ];
 }
