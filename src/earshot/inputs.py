@@ -18,7 +18,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 INT64_MAX = 2**63 - 1
 
 DbInt = Annotated[int, Interval(ge=-INT64_MAX - 1, le=INT64_MAX)]
-"""An integer that fits a BIGINT column: every id, seq and count a client may send."""
+"""An integer that fits a BIGINT column: every id a client may send."""
+
+DbSeq = Annotated[int, Interval(ge=0, le=INT64_MAX)]
+"""A position in a call's event log that fits its column; 0 is before the first event.
+(Its own type: a `ge=0` added beside DbInt's bounds would not take effect.)"""
 
 MAX_JSON_DEPTH = 32
 """Deeper than any message of ours; deeper input is refused before it can recurse."""

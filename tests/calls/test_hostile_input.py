@@ -198,3 +198,14 @@ async def test_garbage_phone_frames_do_not_break_the_stream(server: RunningServe
     async with server.http(await server.login("supervisor")) as http:
         calls = (await http.get("/api/calls")).json()
     assert [c["customer_name"] for c in calls] == ["Pat"]
+
+
+async def test_deeply_nested_frames_past_the_rate_limit_are_refused_and_socket_survives(server: RunningServer) -> None:
+    _call_id, _token, customer = await server.customer()
+    nested = "[" * 20_000 + "]" * 20_000
+    for _ in range(server.settings.ws_message_burst + 5):
+        await customer.send(nested)
+    codes = {(await customer.expect("error"))["code"] for _ in range(server.settings.ws_message_burst + 5)}
+    assert codes <= {"malformed", "rate_limited"} and "rate_limited" in codes
+    await asyncio.sleep(1.0)  # the budget refills
+    await still_serving(customer)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from earshot.assist.types import Action, SourceRef
 from earshot.calls.models import CallStatus, Disposition
 from earshot.customers.schemas import CustomerContext, CustomerMatch
-from earshot.inputs import DbInt
+from earshot.inputs import DbInt, DbSeq
 
 
 class Speaker(StrEnum):
@@ -110,7 +110,7 @@ class Resume(Message):
 
     type: Literal["resume"] = "resume"
     call_id: str | None = None
-    last_seq: DbInt = Field(default=0, ge=0)
+    last_seq: DbSeq = 0
 
 
 class AudioStart(Message):

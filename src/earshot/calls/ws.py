@@ -43,7 +43,7 @@ from earshot.calls.protocol import (
     client_message_adapter,
 )
 from earshot.config import Settings
-from earshot.inputs import DbInt, UnacceptableJson, parse_json
+from earshot.inputs import DbSeq, UnacceptableJson, parse_json
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -149,7 +149,7 @@ async def _serve(
 def _with_ref(error: Error, text: str) -> Error:
     """Name the refused message (its `type` and `client_id`) so the sender can tell which one it was."""
     try:
-        raw = json.loads(text)
+        raw = parse_json(text)  # refuses deep nesting (UnacceptableJson is a ValueError)
     except ValueError:
         return error
     if not isinstance(raw, dict):
@@ -229,7 +229,7 @@ def _everything(_message: dict[str, object]) -> bool:
 
 
 @router.websocket("/ws/call/{call_id}")
-async def customer_socket(websocket: WebSocket, call_id: str, last_seq: DbInt = 0) -> None:
+async def customer_socket(websocket: WebSocket, call_id: str, last_seq: DbSeq = 0) -> None:
     """The caller's side of one call; the per-call token is the only credential.
 
     The token comes as a subprotocol, never in the URL: URLs end up in access logs.
@@ -283,7 +283,7 @@ async def customer_socket(websocket: WebSocket, call_id: str, last_seq: DbInt = 
 
 
 @router.websocket("/ws/agent")
-async def agent_socket(websocket: WebSocket, last_seq: DbInt = 0) -> None:
+async def agent_socket(websocket: WebSocket, last_seq: DbSeq = 0) -> None:
     """An agent's console: availability, offers, and their current call."""
     signed_in = await _staff(websocket, Role.agent)
     if signed_in is None:

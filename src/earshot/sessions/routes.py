@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from earshot.auth.deps import SupervisorUser
 from earshot.calls.models import Call
 from earshot.db import SessionDep
-from earshot.inputs import DbInt
+from earshot.inputs import DbSeq
 from earshot.sessions.log import read_events, to_message
 
 router = APIRouter(prefix="/api/calls", tags=["sessions"])
@@ -20,7 +20,7 @@ async def call_events(
     call_id: str,
     _user: SupervisorUser,
     session: SessionDep,
-    after_seq: Annotated[DbInt, Query(ge=0)] = 0,
+    after_seq: Annotated[DbSeq, Query()] = 0,
 ) -> list[dict[str, Any]]:
     """Every logged event of a call after `after_seq`, as the WebSocket carried it."""
     if await session.get(Call, call_id) is None:
