@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CallSocket, backoffDelay, type ConnectionStatus, type NetworkEvents } from "../src/lib/ws";
+import { CallSocket, backoffDelay, callProtocols, type ConnectionStatus, type NetworkEvents } from "../src/lib/ws";
 
 class FakeSocket {
   static instances: FakeSocket[] = [];
@@ -9,7 +9,10 @@ class FakeSocket {
   onopen: (() => void) | null = null;
   onmessage: ((event: { data: string }) => void) | null = null;
   onclose: ((event: { code: number }) => void) | null = null;
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols?: string[],
+  ) {
     FakeSocket.instances.push(this);
   }
   send(data: string) {
@@ -53,7 +56,7 @@ function harness(options: { heartbeatMs?: number } = {}) {
   const network = new FakeNetwork();
   let lastSeq = 0;
   const socket = new CallSocket({
-    url: () => `/ws/call/c1?token=t&last_seq=${lastSeq}`,
+    url: () => `/ws/call/c1?last_seq=${lastSeq}`,
     onMessage: (message) => received.push(message),
     onStatus: (status) => statuses.push(status),
     onOpen: () => (lastSeq ? [{ type: "resume", last_seq: lastSeq }] : []),
@@ -206,5 +209,29 @@ describe("CallSocket", () => {
     vi.advanceTimersByTime(1000); // nothing heard for 3 s > 2 periods
     expect(first.closedWith).toBe(4000);
     expect(statuses.at(-1)).toMatchObject({ state: "reconnecting" });
+  });
+});
+
+describe("the customer's call token", () => {
+  it("is offered as a subprotocol at every connect, never put in the URL", () => {
+    FakeSocket.instances = [];
+    const socket = new CallSocket({
+      url: () => "/ws/call/c1?last_seq=0",
+      protocols: () => callProtocols("secret-token"),
+      onMessage: () => {},
+      WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
+      network: null,
+      random: () => 0.5,
+      heartbeatMs: 0,
+    });
+    socket.start();
+    FakeSocket.instances[0].drop();
+    vi.advanceTimersByTime(1_000);
+    expect(FakeSocket.instances).toHaveLength(2);
+    for (const attempt of FakeSocket.instances) {
+      expect(attempt.protocols).toEqual(["earshot.v1", "token.secret-token"]);
+      expect(attempt.url).not.toContain("secret-token");
+    }
+    socket.stop();
   });
 });

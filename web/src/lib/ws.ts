@@ -19,6 +19,8 @@ export interface NetworkEvents {
 export interface SocketOptions {
   /** Path (e.g. "/ws/agent"), computed at every (re)connect so it can carry the last seq seen. */
   url: () => string;
+  /** Subprotocols to offer at every (re)connect: how a secret travels (URLs end up in server logs). */
+  protocols?: () => string[];
   onMessage: (message: ServerMessage) => void;
   onStatus?: (status: ConnectionStatus) => void;
   /** Called after every (re)connect; returns messages to send first (e.g. `watch` again). */
@@ -46,6 +48,11 @@ const DEFAULT_HEARTBEAT_MS = 25_000;
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
   const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** attempt);
   return Math.round(base / 2 + (random() * base) / 2);
+}
+
+/** The subprotocols that let the customer into their call: the token never goes in the URL. */
+export function callProtocols(token: string): string[] {
+  return ["earshot.v1", `token.${token}`];
 }
 
 export function absoluteWsUrl(path: string, location: Location = window.location): string {
@@ -139,7 +146,9 @@ export class CallSocket {
   private connect(): void {
     this.clearTimers();
     this.report({ state: "connecting", attempt: this.attempt });
-    const socket = new this.Impl(absoluteWsUrl(this.options.url()));
+    const protocols = this.options.protocols?.() ?? [];
+    const url = absoluteWsUrl(this.options.url());
+    const socket = protocols.length > 0 ? new this.Impl(url, protocols) : new this.Impl(url);
     this.socket = socket;
     socket.onopen = () => {
       if (this.socket !== socket) return;

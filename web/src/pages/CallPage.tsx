@@ -8,6 +8,7 @@ import { Timeline } from "../components/Timeline";
 import { Timer } from "../components/Timer";
 import { ApiError, api } from "../lib/api";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
+import { callProtocols } from "../lib/ws";
 import { clearStoredCall, loadStoredCall, saveStoredCall, type StoredCall } from "../lib/storedCall";
 import { applyMessage, describeEnd, emptyCall, queueText } from "../state/call";
 import { useCallSocket } from "../state/useCallSocket";
@@ -97,7 +98,8 @@ function StartCallForm({ onStarted }: { onStarted: (call: StoredCall) => void })
 function ActiveCall({ call, onFinished }: { call: StoredCall; onFinished: () => void }) {
   const [view, socket] = useCallSocket({
     // The server replays what we missed after `last_seq` on every (re)connect, e.g. after a reload.
-    path: (state) => `/ws/call/${call.callId}?token=${encodeURIComponent(call.token)}&last_seq=${state.lastSeq}`,
+    path: (state) => `/ws/call/${call.callId}?last_seq=${state.lastSeq}`,
+    protocols: () => callProtocols(call.token),
     reducer: applyMessage,
     initial: emptyCall(call.callId),
   });

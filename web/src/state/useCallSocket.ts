@@ -22,6 +22,8 @@ export interface SocketHandle<A = ServerMessage> {
 export interface CallSocketConfig<S, A> {
   /** The socket's path for the current state (so a reconnect carries `last_seq`); null: don't connect. */
   path: ((state: S) => string) | null;
+  /** Subprotocols to offer at every (re)connect (the customer's call token travels there). */
+  protocols?: () => string[];
   reducer: (state: S, action: A | ServerMessage) => S;
   initial: S;
   /** Messages to send after every (re)connect, e.g. `watch` again. */
@@ -46,6 +48,7 @@ export function useCallSocket<S, A = ServerMessage>(config: CallSocketConfig<S, 
     if (!active) return;
     const instance = new CallSocket({
       url: () => configRef.current.path!(latest.current),
+      protocols: () => configRef.current.protocols?.() ?? [],
       onMessage: (message) => {
         notify(message.type === "error" ? { kind: "error", error: message, now: Date.now() } : { kind: "message", message });
         setChatReceipts((previous) => recordReceipt(previous, message));
