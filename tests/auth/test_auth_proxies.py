@@ -17,7 +17,7 @@ from earshot.auth.security import SESSION_COOKIE
 from earshot.config import Settings, get_settings
 from earshot.serve import EarshotServer
 from tests.auth.conftest import MAX_FAILURES
-from tests.harness import free_port
+from tests.harness import RunningServer, free_port
 
 PROXY = "10.0.0.5"
 
@@ -141,3 +141,38 @@ async def test_earshot_serve_does_not_believe_forwarded_for_from_this_machine(ea
     async with httpx.AsyncClient(base_url=earshot_serve) as http:
         codes = await _fail_logins(http, [f"203.0.113.{i}" for i in range(4)])
     assert codes == [401, 401, 429, 429]
+
+
+async def _start_calls(base_url: str, forwarded_for: list[str]) -> list[int]:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        return [
+            (await http.post("/api/calls", json={"name": "Pat"}, headers={"X-Forwarded-For": address})).status_code
+            for address in forwarded_for
+        ]
+
+
+@pytest.fixture
+def tight_call_budget(server_settings: Settings) -> Settings:
+    """Two calls per address, then a long wait (applied before the `server` fixture starts)."""
+    server_settings.call_start_burst_per_address = 2
+    server_settings.call_starts_per_minute_per_address = 0.01
+    return server_settings
+
+
+@pytest.fixture
+def proxy_on_this_machine(tight_call_budget: Settings) -> Settings:
+    tight_call_budget.trusted_proxies = ["127.0.0.1"]
+    return tight_call_budget
+
+
+async def test_call_start_budget_follows_forwarded_addresses_from_a_trusted_proxy(
+    proxy_on_this_machine: Settings, server: RunningServer
+) -> None:
+    assert await _start_calls(server.base_url, ["198.51.100.1"] * 3) == [201, 201, 429]
+    assert await _start_calls(server.base_url, ["198.51.100.2"]) == [201]  # a neighbour behind the proxy
+
+
+async def test_call_start_budget_ignores_forwarded_addresses_from_anyone_else(
+    tight_call_budget: Settings, server: RunningServer
+) -> None:
+    assert await _start_calls(server.base_url, [f"203.0.113.{i}" for i in range(3)]) == [201, 201, 429]

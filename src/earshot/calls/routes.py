@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from earshot.auth.deps import AgentUser, SupervisorUser
 from earshot.auth.models import Role, User
+from earshot.auth.proxies import client_address
 from earshot.calls.admission import Admission
 from earshot.calls.hub import CallHub
 from earshot.calls.models import Call, CallStatus
@@ -33,9 +34,8 @@ async def start_call(body: StartCall, request: Request) -> CallStarted:
     Refused with 429 past the caller's (or everyone's) budget of new calls, 503 while busy.
     """
     admission: Admission = request.app.state.admission
-    # The peer address; behind a reverse proxy every caller shares the proxy's budget until
-    # forwarded addresses from trusted proxies are taken into account here.
-    address = request.client.host if request.client else "unknown"
+    # The caller's address: the peer's, or the one a trusted proxy forwarded (EARSHOT_TRUSTED_PROXIES).
+    address = client_address(request, request.app.state.settings)
     if (refusal := admission.admit(address)) is not None:
         raise HTTPException(refusal.status, refusal.reason, headers={"Retry-After": str(refusal.retry_after)})
     hub: CallHub = request.app.state.hub
