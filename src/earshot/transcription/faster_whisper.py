@@ -9,8 +9,10 @@ a name must already be in the Hugging Face cache or be downloadable from where E
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,7 @@ from earshot.transcription.engine import (
     Transcription,
     join_segments,
 )
+from earshot.transcription.filters import MAX_COMPRESSION_RATIO, repeats_itself
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -73,19 +76,68 @@ def load_model(model: str, compute_type: str, cpu_threads: int, workers: int) ->
 
 
 SHORT_CONTEXT_MAX_SECONDS = 28.0
-TOKENS_PER_SECOND = 10  # speech runs at 3-5 tokens a second; more is a decoding loop
-
-
-def max_new_tokens(duration: float) -> int:
-    """A cap on the tokens decoded for `duration` seconds of audio.
-
-    On short audio greedy Whisper often loops ("Yes. Yes. Yes. ..." up to its 224-token limit),
-    which costs ~10x a normal decode and delays the next partial; real speech never needs this
-    many tokens, and `filters.collapse_repeats` folds what remains of a loop.
-    """
-    return min(224, 8 + int(duration * TOKENS_PER_SECOND))
-SHORT_CONTEXT_PADDING = SAMPLE_RATE  # 1 s of trailing silence; 0.5 s makes Whisper stop early
 FRAMES_PER_SECOND = 100
+FULL_CONTEXT_SECONDS = 30  # Whisper's window
+FULL_CONTEXT_FRAMES = FULL_CONTEXT_SECONDS * FRAMES_PER_SECOND
+TOKEN_BUDGET_BASE = 8
+TOKEN_BUDGET_PER_SECOND = 7  # speech needs 3-5 text tokens a second, plus two timestamps a segment
+
+
+@dataclass(frozen=True)
+class ContextPolicy:
+    """How much audio the encoder sees for an utterance under 28 s, and what a failed decode gets.
+
+    Whisper always encodes 30 s, padding short audio with silence; that fixed cost is most of a
+    live decode, so utterances are encoded with a shorter context. Cut too short, the context
+    takes away Whisper's cue to end its text: on real voices a 2-3 s sentence with a 4-5 s
+    context came back repeated ("Rice is often served in round bowls. Rice is often ...") on
+    one clip in six. Three things keep the cue (measured in docs/performance.md):
+
+    - `min_seconds`: the context is at least 10 s, so a short sentence is followed by seconds of
+      silence as in training; the encoder still costs a fifth of the 30 s one.
+    - `timestamps`: decoding in timestamp mode, as Whisper was mostly trained, ends the text
+      with an end time and stops; in no-timestamp mode short contexts also wrote "I am" for "I'm".
+    - `retry_full_context`: a decode that was cut by the token budget or repeats itself is
+      decoded again over the full 30 s window (rare: none of the 70 real clips needs it).
+    """
+
+    padding_seconds: float = 1.0
+    min_seconds: float = 10.0
+    timestamps: bool = True
+    retry_full_context: bool = True
+
+    def frames(self, duration: float) -> int:
+        """Mel frames to encode for `duration` s of audio: whole seconds, within [min, 30 s]."""
+        seconds = max(self.min_seconds, math.ceil(duration + self.padding_seconds))
+        return min(FULL_CONTEXT_FRAMES, int(seconds * FRAMES_PER_SECOND))
+
+
+def token_budget(duration: float) -> int:
+    """The most tokens decoded for `duration` seconds of audio.
+
+    A decoding loop ("Yes. Yes. Yes. ...") would otherwise run to Whisper's 224-token limit,
+    costing ~10x a normal decode and delaying the next partial; real speech never needs this
+    many, and a decode that reaches the budget is treated as failed (see `ContextPolicy`).
+    """
+    return min(224, TOKEN_BUDGET_BASE + int(duration * TOKEN_BUDGET_PER_SECOND))
+
+
+def generate_max_length(prompt_length: int, budget: int) -> int:
+    """The `max_length` for CTranslate2's Whisper `generate` that allows exactly `budget` new tokens.
+
+    CTranslate2 4.x stops a Whisper decode after min(max_length // 2, max_length - prompt + 1)
+    new tokens (measured; `test_token_budget_is_exact` pins it), not after max_length - prompt.
+    """
+    return max(2 * budget, prompt_length + budget - 1)
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    text: str
+    text_tokens: int
+    cut_by_budget: bool
+    avg_logprob: float
+    no_speech_prob: float
 
 
 class FasterWhisperEngine:
@@ -101,9 +153,12 @@ class FasterWhisperEngine:
         *,
         workers: int = 1,
         beam_size: int = 1,
+        context: ContextPolicy = ContextPolicy(),
     ) -> None:
         self.model_name = model
         self.beam_size = beam_size
+        self.context = context
+        self.full_context_retries = 0  # decodes that needed the 30 s window, for benchmarks
         self._model = load_model(model, compute_type, cpu_threads, workers)
         # English-only checkpoints (*.en) reject a language token other than English and gain
         # nothing from detection; multilingual ones detect the language per utterance.
@@ -115,25 +170,40 @@ class FasterWhisperEngine:
             self._tokenizer = Tokenizer(self._model.hf_tokenizer, False, task="transcribe", language="en")
 
     def _transcribe_short(self, samples: np.ndarray, prompt: str | None) -> Transcription:
-        """Decode an utterance with the encoder's context cut to its length (whole seconds).
-
-        Whisper always encodes 30 s, padding short audio with silence; that fixed cost is most
-        of a live decode. CTranslate2 accepts a shorter mel, and with 1 s of padding the
-        encoder runs 4-8x faster on utterances of a few seconds at the same WER on our calls
-        (0.199 vs 0.211 over the shared turns; see docs/performance.md).
-        """
-        import ctranslate2
+        """Decode an utterance with a shortened encoder context, over 30 s where that fails."""
         from faster_whisper.transcribe import get_compression_ratio
 
-        assert self._tokenizer is not None
         duration = samples.size / SAMPLE_RATE
-        features = self._model.feature_extractor(samples, padding=SHORT_CONTEXT_PADDING)
-        frames = min(3000, -(-features.shape[-1] // FRAMES_PER_SECOND) * FRAMES_PER_SECOND)
+        features = self._model.feature_extractor(samples, padding=int(self.context.padding_seconds * SAMPLE_RATE))
+        decoded = self._decode(features, prompt, duration, self.context.frames(duration))
+        if self.context.retry_full_context and _failed(decoded):
+            self.full_context_retries += 1
+            log.debug("short-context decode failed (%r); decoding over 30 s", decoded.text)
+            features = self._model.feature_extractor(samples, padding=FULL_CONTEXT_SECONDS * SAMPLE_RATE)
+            decoded = self._decode(features, prompt, duration, FULL_CONTEXT_FRAMES)
+        if not decoded.text:
+            return Transcription(text="", segments=(), language=self._language, duration=duration)
+        segment = Segment(
+            start=0.0,
+            end=duration,
+            text=decoded.text,
+            no_speech_prob=decoded.no_speech_prob,
+            avg_logprob=decoded.avg_logprob,
+            compression_ratio=get_compression_ratio(decoded.text),
+        )
+        return Transcription(text=decoded.text, segments=(segment,), language=self._language, duration=duration)
+
+    def _decode(self, features: np.ndarray, prompt: str | None, duration: float, frames: int) -> _Decoded:
+        """One greedy decode of `features` cut or padded to `frames` mel frames."""
+        import ctranslate2
+
+        assert self._tokenizer is not None
         features = features[:, :frames]
         if features.shape[-1] < frames:
             features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
         previous = self._tokenizer.encode(" " + prompt.strip()) if prompt else []
-        tokens_in = self._model.get_prompt(self._tokenizer, previous, without_timestamps=True)
+        tokens_in = self._model.get_prompt(self._tokenizer, previous, without_timestamps=not self.context.timestamps)
+        budget = token_budget(duration)
         try:
             encoded = self._model.model.encode(
                 ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
@@ -142,7 +212,7 @@ class FasterWhisperEngine:
                 encoded,
                 [tokens_in],
                 beam_size=self.beam_size,
-                max_length=len(tokens_in) + max_new_tokens(duration),
+                max_length=generate_max_length(len(tokens_in), budget),
                 return_scores=True,
                 return_no_speech_prob=True,
                 suppress_blank=True,
@@ -150,22 +220,18 @@ class FasterWhisperEngine:
             )[0]
         except (RuntimeError, ValueError) as exc:
             raise SttError(f"faster-whisper failed on {duration:.1f} s of audio: {exc}") from exc
-        tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
-        text = self._tokenizer.decode(tokens).strip()
-        if not text:
-            return Transcription(text="", segments=(), language=self._language, duration=duration)
+        generated = result.sequences_ids[0]
+        tokens = [t for t in generated if t < self._tokenizer.eot]  # timestamps come after eot
         # generate() reports the length-normalised log-probability; faster-whisper's avg_logprob
         # divides the cumulative one by (length + 1).
-        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
-        segment = Segment(
-            start=0.0,
-            end=duration,
-            text=text,
-            no_speech_prob=result.no_speech_prob,
+        avg_logprob = result.scores[0] * len(generated) / (len(generated) + 1)
+        return _Decoded(
+            text=self._tokenizer.decode(tokens).strip(),
+            text_tokens=len(tokens),
+            cut_by_budget=len(generated) >= budget,
             avg_logprob=avg_logprob,
-            compression_ratio=get_compression_ratio(text),
+            no_speech_prob=result.no_speech_prob,
         )
-        return Transcription(text=text, segments=(segment,), language=self._language, duration=duration)
 
     def transcribe(self, audio: np.ndarray, *, prompt: str | None = None) -> Transcription:
         samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
@@ -211,3 +277,12 @@ class FasterWhisperEngine:
             language=info.language,
             duration=duration,
         )
+
+
+def _failed(decoded: _Decoded) -> bool:
+    """A decode that lost Whisper's end-of-text cue: cut by the budget, or saying a sentence twice."""
+    from faster_whisper.transcribe import get_compression_ratio
+
+    if not decoded.text:
+        return False
+    return decoded.cut_by_budget or repeats_itself(decoded.text) or get_compression_ratio(decoded.text) > MAX_COMPRESSION_RATIO

@@ -10,7 +10,11 @@ The rules, applied by `clean` in this order:
    words), so a real aside survives.
 3. **Loops.** A phrase of two or more words said three or more times in a row becomes one;
    a single word needs four in a row ("no, no, no" is a real answer, "you you you you" is
-   not). The same goes for identical consecutive segments.
+   not). The same goes for identical consecutive segments. A sentence of three or more words
+   said again right after itself is said once, and a trailing unfinished fragment that only
+   restarts the sentence before it ("Rice is often served in round bowls. Rice is often") is
+   dropped: that is Whisper losing its end-of-text cue, and a caller who really repeats a whole
+   sentence loses nothing of its meaning.
 4. **Stock phrases.** A segment that is *only* a phrase Whisper learnt from video subtitles
    ("Thanks for watching", "Please subscribe", "Subtitles by ...", "you", "...") is dropped:
    nobody says these as a whole utterance on a support call. Short replies a caller does
@@ -33,6 +37,7 @@ LOW_LOGPROB = -1.0
 MAX_COMPRESSION_RATIO = 2.4
 MAX_TAG_WORDS = 4
 MAX_LOOP_PHRASE_WORDS = 12
+MIN_REPEATED_SENTENCE_WORDS = 3
 
 # Whole-segment matches on normalised text (lowercase, punctuation removed).
 _STOCK_PHRASES = re.compile(
@@ -59,12 +64,13 @@ _SHORT_REPLIES = frozenset(
 _BRACKET_TAG = re.compile(r"\[[^\]]*\]|<[^>]*>|\*[^*]{1,40}\*|[♪♫♬]+")
 _PAREN_TAG = re.compile(r"\(([^()]*)\)")
 _WORD_CHARS = re.compile(r"[^\w']+")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 def clean(transcription: Transcription) -> Transcription:
     """`transcription` with hallucinated segments, tags and loops removed (see module doc)."""
     segments = [s for s in transcription.segments if not _doubtful(s)]
-    segments = [replace(s, text=collapse_repeats(strip_tags(s.text))) for s in segments]
+    segments = [replace(s, text=drop_repeated_sentences(collapse_repeats(strip_tags(s.text)))) for s in segments]
     segments = [s for s in segments if _key(s.text) and not _STOCK_PHRASES.fullmatch(_key(s.text))]
     segments = _collapse_repeated_segments(segments)
     if len(segments) == 1 and _is_doubtful_short_reply(segments[0]):
@@ -95,6 +101,27 @@ def collapse_repeats(text: str) -> str:
         else:
             kept.append(words[i])
             i += 1
+    return " ".join(kept)
+
+
+def repeats_itself(text: str) -> bool:
+    """Whether `text` says a sentence again or ends by restarting one: a decode that lost its end."""
+    return drop_repeated_sentences(text) != " ".join(text.split())
+
+
+def drop_repeated_sentences(text: str) -> str:
+    """`text` without a sentence repeated right after itself, or a trailing fragment restarting it."""
+    sentences = _SENTENCE_END.split(" ".join(text.split()))
+    kept: list[str] = []
+    for index, sentence in enumerate(sentences):
+        previous = _key(kept[-1]).split() if kept else []
+        words = _key(sentence).split()
+        unfinished = index == len(sentences) - 1 and not sentence.rstrip().endswith((".", "?", "!"))
+        if len(previous) >= MIN_REPEATED_SENTENCE_WORDS and words and (
+            words == previous or (unfinished and previous[: len(words)] == words)
+        ):
+            continue
+        kept.append(sentence)
     return " ".join(kept)
 
 
