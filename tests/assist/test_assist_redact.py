@@ -67,11 +67,13 @@ def test_a_number_said_to_be_a_card_is_masked_even_when_misheard() -> None:
         ("My card is 6, so 1, 1, double, double, 9, double, 1, 3, 9, 4, 2, 4,",
          "My card is 6, so 1, 1, double, double, 9, double, [card number],"),
         ("my card is 4111 1111, um, 1111 1111", "my card is [card number], um, [card number]"),
+        # tiny.en repeating a digit of "my card number is four one one one, one one one one, ..."
+        ("My card number is 4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1", "My card number is [card number]"),
         ("card ending 4444, expiry 04 27, CVV 737", "card ending 4444, expiry 04 27, CVV [card security code]"),
         ("my card was charged twice for order 123456", "my card was charged twice for order 123456"),
     ],
 )  # fmt: skip
-def test_after_a_card_word_a_piece_of_six_or_more_digits_is_masked(said: str, expected: str) -> None:
+def test_after_a_card_word_any_run_of_six_or_more_digits_is_masked(said: str, expected: str) -> None:
     assert redact_text(said) == expected
 
 

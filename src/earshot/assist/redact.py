@@ -226,16 +226,15 @@ def _cards(text: str, spans: list[tuple[int, int, RedactionKind, str]]) -> None:
         context, distance = _context(text[max(0, run.start() - _CONTEXT_CHARS) : run.start()])
         if context == "other" and distance <= _OTHER_NUMBER_REACH:
             continue
-        if total < min(_CARD_DIGITS):
-            # Speech-to-text breaks a card up when it mishears a word ("double, 9, double, 1, 3, 9, 4, 2, 4"):
-            # after a card word, a piece this long is one; an expiry, a security code or the last four are shorter.
-            if context == "card":
-                _claim(spans, run.start(), run.end(), "card", CARD_PIECE_MASK)
-            continue
-        found = _card_within(tokens, text, card_context=context == "card")
+        found = _card_within(tokens, text, card_context=context == "card") if total >= min(_CARD_DIGITS) else None
         if found is not None:
             start, end, digits = found
             _claim(spans, start, end, "card", MASKS["card"].format(last4=digits[-4:]))
+        elif context == "card":
+            # Speech-to-text breaks a card up when it mishears a word ("double, 9, double, 1, 3, 9, 4, 2, 4") and
+            # repeats digits ("4-1-1-1-1-..." past 19): after a card word, a run this long is (part of) one; an
+            # expiry, a security code or the last four are shorter.
+            _claim(spans, run.start(), run.end(), "card", CARD_PIECE_MASK)
 
 
 def _card_within(tokens: list[tuple[int, int, str]], text: str, card_context: bool) -> tuple[int, int, str] | None:
