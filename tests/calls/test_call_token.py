@@ -64,6 +64,20 @@ async def test_call_token_stops_working_once_the_call_is_wrapped_up(server: Runn
     assert not await _rejoins(server, call_id, token)
 
 
+async def test_an_open_customer_socket_cannot_replay_the_call_after_wrap_up(server: RunningServer) -> None:
+    call_id, _token, customer, agent = await _answered(server)
+    await agent.send({"type": "end_call", "call_id": call_id})
+    await customer.expect("call_ended")
+    await customer.send({"type": "resume", "last_seq": 0})  # still allowed: the call just ended
+    await customer.expect("resumed", call_id=call_id)
+    await agent.send({"type": "wrap_up", "call_id": call_id, "disposition": "resolved", "notes": ""})
+    await agent.expect("agent_state", status="available")
+    await customer.send({"type": "resume", "last_seq": 0})
+    error = await customer.expect("error")
+    assert (error["code"], error["ref_type"]) == ("unauthorized", "resume")
+    await customer.nothing_of("call_started")
+
+
 async def test_call_token_stops_working_when_the_grace_after_the_end_is_over(server: RunningServer) -> None:
     call_id, token, customer, agent = await _answered(server)
     await customer.send({"type": "end_call"})
