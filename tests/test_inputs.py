@@ -1,4 +1,4 @@
-"""Bad HTTP input costs no more than a 422: ids beyond 64 bits, lone surrogates, deep nesting."""
+"""Bad HTTP input costs no more than a 422: ids beyond the INTEGER columns, lone surrogates, deep nesting."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pytest
 from earshot.inputs import UnacceptableJson, parse_json
 from tests.harness import RunningServer
 
-HUGE = 2**63  # one past the largest BIGINT
+BEYOND_INT32 = 2**31  # one past the largest INTEGER (PostgreSQL)
+HUGE = 2**63  # one past the largest BIGINT (SQLite's INTEGER)
 LONE_SURROGATE_CALL = b'{"name": "Pat \\ud800"}'
 
 
@@ -15,7 +16,9 @@ LONE_SURROGATE_CALL = b'{"name": "Pat \\ud800"}'
     ("method", "path", "body"),
     [
         ("GET", f"/api/customers/{HUGE}", None),
+        ("GET", f"/api/customers/{BEYOND_INT32}", None),
         ("GET", f"/api/customers/{-HUGE - 1}", None),
+        ("PATCH", f"/api/customers/1/tickets/{BEYOND_INT32}", {"status": "closed"}),
         ("POST", f"/api/customers/{HUGE}/tickets", {"subject": "s", "body": "b", "priority": "normal"}),
         ("PATCH", f"/api/customers/1/tickets/{HUGE}", {"status": "closed"}),
         ("PATCH", f"/api/users/{HUGE}", {"display_name": "x"}),
@@ -23,7 +26,7 @@ LONE_SURROGATE_CALL = b'{"name": "Pat \\ud800"}'
         ("POST", "/api/assist/suggestions", {"utterance": "where is my order", "customer_id": HUGE}),
     ],
 )
-async def test_ids_beyond_64_bits_are_unprocessable(
+async def test_ids_beyond_the_database_columns_are_unprocessable(
     server: RunningServer, method: str, path: str, body: dict[str, object] | None
 ) -> None:
     async with server.http(await server.login("admin")) as http:
@@ -69,3 +72,20 @@ def test_parse_json_refuses_depth_and_surrogates_but_not_pairs() -> None:
     with pytest.raises(UnacceptableJson):
         parse_json('{"\\udc00": 1}')
     assert parse_json('{"a": ["\\ud83d\\ude00"]}') == {"a": ["\U0001f600"]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "raw"),
+    [
+        ("POST", "/api/calls", b'{"name": "Pat \\u0000"}'),
+        ("GET", "/api/customers/search?q=a%00b", None),
+        ("GET", "/api/calls/abc%00def", None),
+        ("GET", "/api/calls/abc%00/events", None),
+    ],
+)
+async def test_nul_characters_are_unprocessable(server: RunningServer, method: str, path: str, raw: bytes | None) -> None:
+    """PostgreSQL cannot store NUL in text: refused at the edge on both databases alike."""
+    async with server.http(await server.login("admin")) as http:
+        response = await http.request(method, path, content=raw, headers={"content-type": "application/json"})
+        assert response.status_code == 422, response.text
+        assert (await http.get("/api/health")).json()["status"] == "ok"

@@ -26,11 +26,11 @@ from earshot.calls.ws import router as calls_ws_router
 from earshot.config import Settings, get_settings
 from earshot.customers.routes import router as customers_router
 from earshot.db import Database, DatabaseDep
+from earshot.inputs import InputGuard
 from earshot.sessions.routes import router as sessions_router
 from earshot.transcription.routes import router as transcription_router
 from earshot.transcription.service import TranscriptionService
 from earshot.web import mount_web_app
-from earshot.inputs import JsonBodyGuard
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     scrub_server_logs()
     app = FastAPI(title="Earshot", version=__version__, lifespan=lifespan)
     app.state.settings = settings
+    app.add_middleware(InputGuard)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -96,7 +97,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(body, status_code=200 if status == "ok" else 503)
 
     app.include_router(auth_router)
-    app.add_middleware(JsonBodyGuard)
     app.include_router(calls_router)
     app.include_router(customers_router)
     app.include_router(sessions_router)

@@ -39,9 +39,11 @@ async def test_deeply_nested_json_is_malformed_and_socket_survives(server: Runni
     await still_serving(customer)
 
 
-async def test_lone_surrogate_in_chat_is_refused_and_call_goes_on(server: RunningServer) -> None:
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udc00", "\\u0000"])
+async def test_unstorable_text_in_chat_is_refused_and_call_goes_on(server: RunningServer, escape: str) -> None:
+    """A lone surrogate cannot be encoded, and PostgreSQL cannot store NUL: both are refused up front."""
     _call_id, agent, customer = await answered_call(server)
-    await customer.send('{"type": "chat", "text": "hi \\ud800"}')
+    await customer.send('{"type": "chat", "text": "hi ' + escape + '"}')
     assert (await customer.expect("error"))["code"] == "malformed"
     await customer.send({"type": "chat", "text": "still here \U0001f600"})
     assert (await agent.expect("chat"))["text"] == "still here \U0001f600"
@@ -51,11 +53,13 @@ async def test_lone_surrogate_in_chat_is_refused_and_call_goes_on(server: Runnin
     "message",
     [
         {"type": "resume", "last_seq": HUGE},
+        {"type": "resume", "last_seq": 2**31},
+        {"type": "attach_customer", "customer_id": 2**31},
         {"type": "attach_customer", "customer_id": HUGE},
         {"type": "attach_customer", "customer_id": -HUGE - 1},
     ],
 )
-async def test_ids_beyond_64_bits_are_invalid_not_internal(server: RunningServer, message: dict[str, object]) -> None:
+async def test_ids_beyond_the_database_columns_are_invalid_not_internal(server: RunningServer, message: dict[str, object]) -> None:
     _call_id, agent, _customer = await answered_call(server)
     await agent.send(message)
     assert (await agent.expect("error"))["code"] == "invalid"
@@ -209,3 +213,9 @@ async def test_deeply_nested_frames_past_the_rate_limit_are_refused_and_socket_s
     assert codes <= {"malformed", "rate_limited"} and "rate_limited" in codes
     await asyncio.sleep(1.0)  # the budget refills
     await still_serving(customer)
+
+
+async def test_nul_in_a_socket_url_is_refused_at_the_handshake(server: RunningServer) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        await server.call_ws("abc%00def", "token")
+    assert refused.value.response.status_code == 403
