@@ -26,6 +26,7 @@ from earshot.auth.service import (
 from earshot.auth.throttle import LoginThrottle, throttle_key
 from earshot.config import Settings
 from earshot.db import SessionDep
+from earshot.inputs import DbInt
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ async def post_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> 
 
 @router.patch("/api/users/{user_id}", response_model=UserOut, tags=["users"])
 async def patch_user(
-    user_id: int, body: UserUpdate, admin: AdminUser, session: SessionDep, sockets: StaffSocketsDep
+    user_id: DbInt, body: UserUpdate, admin: AdminUser, session: SessionDep, sockets: StaffSocketsDep
 ) -> UserOut:
     if user_id == admin.id:
         # Guarantees the system always keeps at least one active admin: the one acting.
