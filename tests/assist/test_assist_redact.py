@@ -68,7 +68,8 @@ def test_a_number_said_to_be_a_card_is_masked_even_when_misheard() -> None:
          "My card is 6, so 1, 1, double, double, 9, double, [card number],"),
         ("my card is 4111 1111, um, 1111 1111", "my card is [card number], um, [card number]"),
         # tiny.en repeating a digit of "my card number is four one one one, one one one one, ..."
-        ("My card number is 4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1", "My card number is [card number]"),
+        ("My card number is 4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1", "My card number is [card ending 1111]"),
+        ("My card number is 9-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1", "My card number is [card number]"),
         ("card ending 4444, expiry 04 27, CVV 737", "card ending 4444, expiry 04 27, CVV [card security code]"),
         ("my card was charged twice for order 123456", "my card was charged twice for order 123456"),
     ],
@@ -84,6 +85,8 @@ def test_after_a_card_word_any_run_of_six_or_more_digits_is_masked(said: str, ex
         # tiny.en's hearing of espeak saying "three seven eight two, eight two two four six three, one oh oh oh five"
         ("Sure, it's 3 7 8 2 8 2 2 4 6 3 1 0 5 1 0 5", "Sure, it's [card ending 5105]"),
         ("it is 5555 5555 5555 4445, expiring 04 27", "it is [card ending 4445], expiring 04 27"),
+        # tiny.en's hearing of "the long number on the front is four oh one two, eight eight eight eight, ..."
+        ("The long number on the front is 4012 8888888888888881", "The long number on the front is [card ending 8881]"),
     ],
 )
 def test_a_long_run_that_starts_like_a_card_is_masked_even_when_luhn_fails(said: str, expected: str) -> None:

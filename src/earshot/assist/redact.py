@@ -264,10 +264,14 @@ def _card_within(tokens: list[tuple[int, int, str]], text: str, card_context: bo
         return tokens[0][0], tokens[-1][1], digits
     # Speech-to-text often mishears or repeats one digit of a card read aloud, which breaks
     # Luhn (tiny.en hears "three seven eight two, ..., one oh oh oh five" as 16 digits): a
-    # long run that starts like a card and is not labelled as something else is masked anyway.
+    # long run that starts like a card and is not labelled as something else is masked anyway
+    # (all of it when it is too long: "4012 8888888888888881").
     for _, i, j, digits in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if digits[0] in "23456":
             return tokens[i][0], tokens[j - 1][1], digits
+    digits = "".join(d for _, _, d in tokens)
+    if digits[0] in "23456":
+        return tokens[0][0], tokens[-1][1], digits
     return None
 
 
