@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.transcription = transcription
         app.state.knowledge = assist.knowledge
         app.state.suggestions = assist.provider
-        app.state.assist = AssistPipeline(hub, db, assist.provider, assist.sentiment, settings.sentiment_alert_threshold)
+        app.state.assist = AssistPipeline(
+            hub, db, assist.provider, assist.sentiment, settings.sentiment_alert_threshold, settings.assist_max_backlog
+        )
         staff_sockets = StaffSockets(hub.bus)
         await staff_sockets.start()
         app.state.staff_sockets = staff_sockets

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     )
     redact_pii: bool = True
     sentiment_alert_threshold: float = -0.5
+    assist_max_backlog: int = Field(
+        default=256, description="Assist tasks in flight (all calls) past which new utterances get no suggestion."
+    )
 
     telephony_token: str = Field(
         default="", description="Shared secret phone media streams must send; empty refuses them all (see below)."

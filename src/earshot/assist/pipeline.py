@@ -43,13 +43,23 @@ class _CallAssist:
 
 class AssistPipeline:
     def __init__(
-        self, hub: CallHub, db: Database, provider: SuggestionProvider, sentiment: SentimentAnalyzer, threshold: float
+        self,
+        hub: CallHub,
+        db: Database,
+        provider: SuggestionProvider,
+        sentiment: SentimentAnalyzer,
+        threshold: float,
+        max_backlog: int = 256,
     ) -> None:
         self.hub = hub
         self.db = db
         self.provider = provider
         self.sentiment = sentiment
         self.threshold = threshold
+        # Overflow policy: with this many assist tasks in flight, a new utterance gets no sentiment
+        # and no suggestion (counted in `shed`): assist is shed before chat and calls suffer.
+        self.max_backlog = max_backlog
+        self.shed = 0
         self._calls: dict[str, _CallAssist] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         hub.observers.append(self.on_event)
@@ -77,10 +87,15 @@ class AssistPipeline:
         return self._calls[call_id]
 
     def _customer_said(self, call_id: str, seq: int, text: str, state: _CallAssist) -> None:
-        state.scoring = self._spawn(self._score_sentiment(call_id, seq, text, state, state.scoring))
         # A newer utterance supersedes the suggestion still being worked out for an older one.
         if state.pending is not None and not state.pending.done():
             state.pending.cancel()
+        if len(self._tasks) >= self.max_backlog:
+            self.shed += 1
+            log.warning("assist overloaded (%d tasks): call %s seq %d gets no suggestion (%d shed)",
+                        len(self._tasks), call_id, seq, self.shed)
+            return
+        state.scoring = self._spawn(self._score_sentiment(call_id, seq, text, state, state.scoring))
         history = list(state.history[:-1])
         state.pending = self._spawn(self._suggest(call_id, seq, text, history, state))
 
