@@ -107,6 +107,17 @@ def _staff_sockets(websocket: WebSocket) -> StaffSockets:
     return sockets
 
 
+async def _changed_meanwhile(websocket: WebSocket, signed_in: SignedIn) -> bool:
+    """Whether the login ended or the role changed while this staff socket was being set up.
+
+    Asked once the socket is registered: a change committed before this check is seen here, one
+    committed after it closes the socket through the registry. Either way none stays open.
+    """
+    settings: Settings = websocket.app.state.settings
+    now = await signed_in_from_websocket(websocket, websocket.app.state.db, settings)
+    return now is None or now.user.role != signed_in.user.role
+
+
 def _call_token(websocket: WebSocket) -> str:
     """The call token the customer offered as the subprotocol `token.<TOKEN>`; "" when none."""
     for offered in websocket.scope.get("subprotocols", []):
@@ -370,6 +381,8 @@ async def agent_socket(websocket: WebSocket, last_seq: DbSeq = 0) -> None:
         await leg.frame(hub.current_call_of_agent(user.id), data)
 
     try:
+        if await _changed_meanwhile(websocket, signed_in):
+            await sign_out("your account was changed; log in again")
         await _serve(websocket, connection, handlers, on_audio=audio)
     finally:
         _staff_sockets(websocket).discard(registered)
@@ -408,6 +421,8 @@ async def supervisor_socket(websocket: WebSocket) -> None:
         connection.unfollow(call_channel(message.call_id))
 
     try:
+        if await _changed_meanwhile(websocket, signed_in):
+            await sign_out("your account was changed; log in again")
         await _serve(websocket, connection, {"watch": watch, "unwatch": unwatch})
     finally:
         _staff_sockets(websocket).discard(registered)
