@@ -114,6 +114,10 @@ async def server(server_settings: Settings) -> AsyncIterator[RunningServer]:
     running = RunningServer(f"http://127.0.0.1:{server_settings.port}", server_settings, server_settings.resolved_database_url)
     try:
         yield running
+        # Every WebSocket test also checks that the server refused nothing it did not mean to.
+        await asyncio.gather(*(client.drain() for client in running.clients))
+        for client in running.clients:
+            client.check()
     finally:
         for client in running.clients:
             await client.close()

@@ -54,12 +54,23 @@ DEMO_PASSWORDS = {
 }
 
 
+class UnexpectedError(AssertionError):
+    """The server sent an `error` the test did not say it expected."""
+
+
 class WsClient:
-    """A test-side WebSocket peer that reads typed JSON messages."""
+    """A test-side WebSocket peer that reads typed JSON messages.
+
+    Every `error` the server sends must be expected: `expect("error", ...)` takes it, and
+    `allow_errors(code, ...)` tolerates some for a while. Any other error fails the test, in
+    `expect` as soon as it arrives, and at the end of the test (the `server` fixture calls `check`).
+    """
 
     def __init__(self, conn: ClientConnection) -> None:
         self.conn = conn
         self.seen: list[dict[str, Any]] = []
+        self.unexpected: list[dict[str, Any]] = []
+        self._allowed: list[set[str] | None] = []  # stack; None allows every code
 
     async def send(self, message: dict[str, Any] | str) -> None:
         await self.conn.send(message if isinstance(message, str) else json.dumps(message))
@@ -68,10 +79,47 @@ class WsClient:
         raw = await asyncio.wait_for(self.conn.recv(), timeout)
         message: dict[str, Any] = json.loads(raw)
         self.seen.append(message)
+        if message["type"] == "error" and not self._is_allowed(message):
+            self.unexpected.append(message)
         return message
 
+    @contextmanager
+    def allow_errors(self, *codes: str) -> Iterator[None]:
+        """Errors with these codes (any code if none given) may arrive, and need not be expected."""
+        self._allowed.append(set(codes) if codes else None)
+        try:
+            yield
+        finally:
+            self._allowed.pop()
+
+    def _is_allowed(self, message: dict[str, Any]) -> bool:
+        return any(codes is None or message.get("code") in codes for codes in self._allowed)
+
+    def _take(self, message: dict[str, Any]) -> None:
+        if message in self.unexpected:
+            self.unexpected.remove(message)
+
+    def check(self) -> None:
+        """Fail if the server sent an `error` that no `expect` or `allow_errors` accounted for."""
+        if self.unexpected:
+            raise UnexpectedError(f"the server sent errors the test did not expect: {self.unexpected}")
+
+    async def drain(self, within: float = 0.3) -> None:
+        """Read what arrives within `within` seconds (to catch late errors before the test ends)."""
+        from websockets.exceptions import ConnectionClosed
+
+        deadline = time.monotonic() + within
+        try:
+            while (remaining := deadline - time.monotonic()) > 0:
+                await self.recv(remaining)
+        except (TimeoutError, ConnectionClosed):
+            return
+
     async def expect(self, type_: str, timeout: float = 5.0, **fields: Any) -> dict[str, Any]:
-        """The next message of this type (and these field values), skipping others."""
+        """The next message of this type (and these field values), skipping others.
+
+        An unexpected `error` arriving meanwhile fails at once, with what the server said.
+        """
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
@@ -82,7 +130,9 @@ class WsClient:
             except TimeoutError:
                 raise AssertionError(f"no {type_} {fields} within {timeout}s; got {self.seen[-8:]}") from None
             if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
+                self._take(message)
                 return message
+            self.check()
 
     async def has_or_expect(self, type_: str, timeout: float = 5.0, **fields: Any) -> dict[str, Any]:
         """A message of this type (and these field values) received already, or the next one.
@@ -92,24 +142,28 @@ class WsClient:
         """
         for message in self.seen:
             if message["type"] == type_ and all(message.get(k) == v for k, v in fields.items()):
+                self._take(message)
                 return message
         return await self.expect(type_, timeout, **fields)
 
     async def nothing_of(self, type_: str, within: float = 0.5, **fields: Any) -> None:
         """Assert no message of this type (and these field values) arrives within the time given."""
         try:
-            await self.expect(type_, timeout=within, **fields)
+            message = await self.expect(type_, timeout=within, **fields)
+        except UnexpectedError:
+            raise
         except (AssertionError, TimeoutError):
             return
-        raise AssertionError(f"unexpected {type_}")
+        raise AssertionError(f"unexpected {type_}: {message}")
 
     async def expect_closed(self, code: int, timeout: float = 5.0) -> None:
-        """The server closes this connection with the given close code."""
+        """The server closes this connection with the given close code (an `error` saying why is expected)."""
         from websockets.exceptions import ConnectionClosed
 
         try:
-            while True:
-                await self.recv(timeout)
+            with self.allow_errors():
+                while True:
+                    await self.recv(timeout)
         except ConnectionClosed as closed:
             assert closed.rcvd is not None and closed.rcvd.code == code, closed
             return
