@@ -7,6 +7,7 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v sox >/dev/null 2>&1 || need+=(sox)  # telephone copies of the real voices in tests
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || need+=(sox)
