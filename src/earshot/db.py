@@ -82,15 +82,6 @@ class Database:
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade_to_head)
 
-    async def ping(self) -> bool:
-        try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            return True
-        except Exception:  # the health endpoint reports any failure as "down"
-            log.exception("database ping failed")
-            return False
-
     async def writable(self, timeout: float = 2.0) -> str:
         """`ok` when a write could start now; otherwise why not (`locked`, `read_only`, `timeout`, `down`).
 
