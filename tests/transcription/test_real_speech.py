@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from earshot.audio.decode import AudioFormatError, load_audio_file
+from earshot.audio.decode import SAMPLE_RATE, AudioFormatError, load_audio_file
 from earshot.audio.vad import SileroVadModel
 from earshot.config import Settings
 from earshot.transcription import create_engine
 from earshot.transcription.events import TranscriptUpdate
-from earshot.transcription.faster_whisper import FasterWhisperEngine
+from earshot.transcription.faster_whisper import ContextPolicy, FasterWhisperEngine, token_budget
 from earshot.transcription.offline import transcribe_audio
 from earshot.transcription.pool import DecodePool
 from earshot.transcription.streaming import LegTranscriber
@@ -191,3 +191,24 @@ async def _feed(feed: Callable[[bytes], None], frames: list[bytes]) -> None:
             except AudioFormatError:
                 await asyncio.sleep(0.01)
         await asyncio.sleep(0)
+
+
+def test_token_budget_is_exact(engine: FasterWhisperEngine) -> None:
+    """A looping decode stops after exactly `token_budget` tokens and is known to be cut; a
+    CTranslate2 that counts `max_length` differently fails here, not silently in production."""
+    audio = load_audio_file(SPEECH_REAL / "audio" / "ieee-01-05.flac")  # loops with a 4 s context
+    duration = audio.size / SAMPLE_RATE
+    features = engine._model.feature_extractor(audio, padding=SAMPLE_RATE)
+    before = ContextPolicy(padding_seconds=1, min_seconds=0, timestamps=False, retry_full_context=False)
+    plain = FasterWhisperEngine(context=before)
+    decoded = plain._decode(features, None, duration, before.frames(duration))
+    assert decoded.cut_by_budget
+    assert decoded.text.startswith("Rice is often served in round bowls. Rice is often")
+    assert decoded.text_tokens == token_budget(duration)
+
+
+def test_a_decode_that_repeats_itself_is_decoded_again_over_30_s() -> None:
+    audio = load_audio_file(SPEECH_REAL / "audio" / "ieee-01-05.flac")
+    engine = FasterWhisperEngine(context=ContextPolicy(padding_seconds=1, min_seconds=0, timestamps=False))
+    assert engine.transcribe(audio).text == "Rice is often served in round bowls."
+    assert engine.full_context_retries == 1
