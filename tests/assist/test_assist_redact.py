@@ -63,13 +63,13 @@ def test_a_number_said_to_be_a_card_is_masked_even_when_misheard() -> None:
 @pytest.mark.parametrize(
     ("said", "expected"),
     [
-        # tiny.en's hearing of "my card is six oh one one, double oh double nine, double oh one three, nine four two four"
+        # tiny.en's hearing of "my card is six oh one one, double oh double nine, double oh one three, nine four two..."
         ("My card is 6, so 1, 1, double, double, 9, double, 1, 3, 9, 4, 2, 4,",
          "My card is 6, so 1, 1, double, double, 9, double, [card number],"),
         ("my card is 4111 1111, um, 1111 1111", "my card is [card number], um, [card number]"),
         # tiny.en repeating a digit of "my card number is four one one one, one one one one, ..."
-        ("My card number is 4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1", "My card number is [card ending 1111]"),
-        ("My card number is 9-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1", "My card number is [card number]"),
+        ("My card number is 4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1", "My card number is [card ending 1111]"),
+        ("My card number is 9-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1", "My card number is [card number]"),
         ("card ending 4444, expiry 04 27, CVV 737", "card ending 4444, expiry 04 27, CVV [card security code]"),
         ("my card was charged twice for order 123456", "my card was charged twice for order 123456"),
     ],
@@ -255,7 +255,7 @@ SPOKEN_CARD = "my card number is four one one one, one one one one, one one one 
 WRITTEN_CARD = "my card is 4111 1111 1111 1111 and it expires 04 27"
 
 
-@pytest.mark.parametrize("said", [SPOKEN_CARD, WRITTEN_CARD, "it's 4111-1111-1111-1111", "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"])
+@pytest.mark.parametrize("said", [SPOKEN_CARD, WRITTEN_CARD, "it's 4111-1111-1111-1111", " ".join("4111111111111111")])
 def test_no_prefix_of_a_card_shows_more_than_three_of_its_digits(said: str) -> None:
     words = said.split()
     for n in range(1, len(words) + 1):
@@ -279,7 +279,8 @@ def test_the_stable_prefix_shown_only_grows_and_starts_the_text(said: str) -> No
 def test_the_stable_prefix_holds_back_a_number_that_may_still_grow() -> None:
     assert redact_partial("my card is 4111 1111", "my card is 4111") == ("my card is [digits]", "my card is")
     assert redact_partial("it is four one double one", "it is four one double") == ("it is [digits]", "it is")
-    assert redact_partial("order 4412 please", "order 4412 please") == ("order [digits] please", "order [digits] please")
+    closed = "order [digits] please"
+    assert redact_partial("order 4412 please", "order 4412 please") == (closed, closed)
     assert redact_partial("I have two kids", "I have two") == ("I have two kids", "I have")
 
 
