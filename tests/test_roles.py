@@ -26,6 +26,15 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/customers/{customer_id}"): "agent",
     ("POST", "/api/customers/{customer_id}/tickets"): "agent",
     ("PATCH", "/api/customers/{customer_id}/tickets/{ticket_id}"): "agent",
+    ("GET", "/api/metrics/definitions"): "supervisor",
+    ("GET", "/api/metrics/summary"): "supervisor",
+    ("GET", "/api/metrics/timeseries"): "supervisor",
+    ("GET", "/api/metrics/agents"): "supervisor",
+    ("GET", "/api/metrics/reasons"): "supervisor",
+    ("GET", "/api/metrics/export/{table}.csv"): "supervisor",
+    ("GET", "/api/metrics/report.xlsx"): "supervisor",
+    ("GET", "/api/metrics/alerts"): "supervisor",
+    ("POST", "/api/metrics/alerts/{alert_id}/acknowledge"): "supervisor",
 }
 ROLE_ORDER = ["agent", "supervisor", "admin"]
 USER_OF_ROLE = {"agent": "agent1", "supervisor": "supervisor", "admin": "admin"}
@@ -44,6 +53,8 @@ def _concrete(path: str) -> str:
         .replace("{call_id}", "0" * 32)
         .replace("{customer_id}", "1")
         .replace("{ticket_id}", "1")
+        .replace("{table}", "summary")
+        .replace("{alert_id}", "1")
     )
 
 

@@ -27,6 +27,9 @@ from earshot.config import Settings, get_settings
 from earshot.customers.routes import router as customers_router
 from earshot.db import Database, DatabaseDep
 from earshot.inputs import InputGuard
+from earshot.metrics.alerts import AlertWatcher
+from earshot.metrics.facts import MetricsRecorder
+from earshot.metrics.routes import router as metrics_router
 from earshot.sessions.routes import router as sessions_router
 from earshot.transcription.routes import router as transcription_router
 from earshot.transcription.service import TranscriptionService
@@ -62,6 +65,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.assist = AssistPipeline(
             hub, db, assist.provider, assist.sentiment, settings.sentiment_alert_threshold, settings.assist_max_backlog
         )
+        metrics = MetricsRecorder(db)
+        hub.observers.append(metrics.on_event)
+        hub.agent_state_observers.append(metrics.on_agent_state)
+        metrics.start()
+        alert_watcher = AlertWatcher(db, settings)
+        alert_watcher.start()
         staff_sockets = StaffSockets(hub.bus)
         await staff_sockets.start()
         app.state.staff_sockets = staff_sockets
@@ -73,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.assist.stop()
             await staff_sockets.stop()
             await hub.stop()
+            await alert_watcher.stop()
+            await metrics.stop()
             await assist.provider.aclose()
             await transcription.stop()
             await db.close()
@@ -106,5 +117,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telephony_router)
     app.include_router(transcription_router)
     app.include_router(assist_router)
+    app.include_router(metrics_router)
     mount_web_app(app, settings.static_dir)
     return app

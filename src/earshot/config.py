@@ -95,6 +95,26 @@ class Settings(BaseSettings):
         default=256, description="Assist tasks in flight (all calls) past which new utterances get no suggestion."
     )
 
+    # Metrics: the service level target and the anomaly watcher (see docs/metrics.md).
+    service_level_seconds: float = Field(
+        default=20.0, description="A call answered within this many seconds meets the service level."
+    )
+    metrics_check_seconds: float = Field(
+        default=300.0, description="How often the KPI series are checked for drift; 0 turns alerts off."
+    )
+    metrics_anomaly_z: float = Field(
+        default=3.5, description="Robust z-score past which a KPI's last hour is an anomaly."
+    )
+    metrics_anomaly_days: int = Field(
+        default=14, description="Days of history the baseline (same hour of day) looks back."
+    )
+    metrics_anomaly_min_calls: int = Field(
+        default=5, description="Hours with fewer calls are not judged, nor used as history."
+    )
+    metrics_negative_streak: int = Field(
+        default=4, description="An agent's calls in a row ending negative that raise an alert; 0: never."
+    )
+
     telephony_token: str = Field(
         default="", description="Shared secret phone media streams must send; empty refuses them all (see below)."
     )

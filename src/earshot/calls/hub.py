@@ -102,6 +102,8 @@ class CallHub:
         self._dirty: set[int] = set()  # agents whose state changed and who have not been told yet
         # Later pipeline stages (agent assist) see every logged event after it is published.
         self.observers: list[Callable[[LoggedEvent], None]] = []
+        # Metrics see each agent's state (or "offline") as it changes: (user_id, state).
+        self.agent_state_observers: list[Callable[[int, str], None]] = []
         # Applied to everything said before it is logged or shown (PII redaction).
         self.redact: Callable[[str], str] = lambda text: text
         # Partials, (text, stable_text) -> masked (text, stable_text): numbers still being said held back too.
@@ -312,6 +314,7 @@ class CallHub:
             if seat is None:
                 return
             seat.connected = False
+            self._observe_agent(user.id, "offline")
             grace = self.settings.reconnect_grace_seconds
             if seat.status == AgentStatus.offered and seat.call_id:
                 await self._revoke_offer(seat, "disconnected", AgentStatus.unavailable)
@@ -575,6 +578,14 @@ class CallHub:
         dirty, self._dirty = self._dirty, set()
         for user_id in sorted(dirty):
             await self._publish(agent_channel(user_id), self.agent_state(user_id))
+            self._observe_agent(user_id, str(self.agent_state(user_id).status))
+
+    def _observe_agent(self, user_id: int, state: str) -> None:
+        for observer in self.agent_state_observers:
+            try:
+                observer(user_id, state)
+            except Exception:  # metrics must not break the call flow
+                log.exception("agent state observer failed")
 
     def _publish_positions(self) -> None:
         length = len(self.queue)

@@ -108,6 +108,7 @@ class MetricsRecorder:
         self.dropped = 0
         self._calls: set[str] = set()
         self._states: list[AgentEvent] = []
+        self._last_state: dict[int, str] = {}  # the hub re-announces unchanged states; log changes only
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -128,6 +129,9 @@ class MetricsRecorder:
 
     def on_agent_state(self, agent_id: int, state: str) -> None:
         """An agent's state from now on (see `AgentEvent`)."""
+        if self._last_state.get(agent_id) == state:
+            return
+        self._last_state[agent_id] = state
         if self._room():
             now = utcnow()
             self._states.append(AgentEvent(agent_id=agent_id, state=state, at=now, at_epoch=now.timestamp()))
