@@ -4,9 +4,13 @@ Streams each call's customer turns in real time (with pauses between turns) into
 Earshot server, as web callers (16 kHz PCM16) or phone callers (8 kHz mu-law over the Twilio
 protocol), and prints WER, first-partial latency from speech start, final latency from end of
 speech (p50/p95), the server's real-time factor, and the same with N concurrent legs.
+`--set speech-real` streams the real voices of `../shared/speech-real` instead (each clip one
+turn, five clips a call; with `--telephony`, sox's 8 kHz mu-law telephone copies), and prints
+plain faster-whisper `tiny.en` (whole clip, greedy, no VAD) on the same clips beside them.
 
     .venv/bin/python bench/stt_stream.py                  # 1 leg, then 8 concurrent legs
     .venv/bin/python bench/stt_stream.py --legs 1 4 8 --telephony
+    .venv/bin/python bench/stt_stream.py --set speech-real --legs 1 8 [--telephony]
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from earshot.transcription.wer import word_errors
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("EARSHOT_SHARED_DIR", ROOT.parent / "shared"))
 MANIFEST = SHARED / "calls" / "audio" / "manifest.tsv"
+SPEECH_REAL = SHARED / "speech-real" / "manifest.tsv"
+CLIPS_PER_CALL = 5
+_ORIGINALS: dict[Path, Path] = {}  # telephone copy -> the clip it was made from
 LEAD_S, GAP_S, TAIL_S = 0.6, 1.6, 1.6
 VERBOSE = "--verbose" in sys.argv
 
@@ -60,7 +67,11 @@ class LegResult:
 
 
 def speech_bounds(audio: np.ndarray, threshold_db: float = -40.0) -> tuple[float, float]:
-    """First and last 10 ms window louder than the threshold, in seconds."""
+    """First and last 10 ms window louder than the threshold, in seconds, above 150 Hz (some real
+    recordings carry hum at -12 dBFS that would otherwise count as speech)."""
+    spectrum = np.fft.rfft(audio)
+    spectrum[np.fft.rfftfreq(len(audio), 1 / SAMPLE_RATE) < 150] = 0
+    audio = np.fft.irfft(spectrum, n=len(audio))
     window = SAMPLE_RATE // 100
     frames = audio[: len(audio) // window * window].reshape(-1, window)
     level = 20 * np.log10(np.sqrt(np.mean(frames**2, axis=1)) + 1e-9)
@@ -70,23 +81,53 @@ def speech_bounds(audio: np.ndarray, threshold_db: float = -40.0) -> tuple[float
 
 def load_calls(telephony: bool) -> list[ScriptedCall]:
     column = "wav8k_ulaw" if telephony else "wav16k"
-    by_call: dict[str, list[dict[str, str]]] = {}
+    by_call: dict[str, list[tuple[Path, str]]] = {}
     with MANIFEST.open() as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             if row["speaker"] == "customer":
-                by_call.setdefault(row["call"], []).append(row)
-    calls = []
-    for name, rows in by_call.items():
-        pieces, turns, cursor = [np.zeros(int(LEAD_S * SAMPLE_RATE), np.float32)], [], LEAD_S
-        for row in rows:
-            audio = load_audio_file(MANIFEST.parent / row[column])
-            start, end = speech_bounds(audio)
-            turns.append(Turn(row["text"], cursor + start, cursor + end))
-            pieces += [audio, np.zeros(int(GAP_S * SAMPLE_RATE), np.float32)]
-            cursor += len(audio) / SAMPLE_RATE + GAP_S
-        pieces.append(np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32))
-        calls.append(ScriptedCall(name, np.concatenate(pieces), turns))
-    return calls
+                by_call.setdefault(row["call"], []).append((MANIFEST.parent / row[column], row["text"]))
+    return [scripted_call(name, turns) for name, turns in by_call.items()]
+
+
+def speech_real_turns(telephony: bool, into: Path) -> list[tuple[Path, str]]:
+    """(audio file, text) of every real clip; with `telephony`, its sox telephone copy, named
+    after the clip so that `scripted_call` times its speech on the original (sox's band-pass
+    rings at the start of a copy)."""
+    with SPEECH_REAL.open() as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    turns = []
+    for row in rows:
+        path = SPEECH_REAL.parent / row["file"]
+        if telephony:
+            copy = into / f"{row['id']}.ulaw.wav"
+            _ORIGINALS[copy] = path
+            subprocess.run(
+                ["sox", "-R", str(path), "-c", "1", "-e", "u-law", "-b", "8", str(copy), "gain", "-3", "sinc", "300-3400", "rate", "8000"],
+                check=True,
+            )
+            path = copy
+        turns.append((path, row["text"]))
+    return turns
+
+
+def load_speech_real(turns: list[tuple[Path, str]]) -> list[ScriptedCall]:
+    return [
+        scripted_call(f"speech-real-{i // CLIPS_PER_CALL + 1}", turns[i : i + CLIPS_PER_CALL])
+        for i in range(0, len(turns), CLIPS_PER_CALL)
+    ]
+
+
+def scripted_call(name: str, turns: list[tuple[Path, str]]) -> ScriptedCall:
+    """The turns one after the other, with pauses, as one caller's audio."""
+    pieces, scripted, cursor = [np.zeros(int(LEAD_S * SAMPLE_RATE), np.float32)], [], LEAD_S
+    for path, text in turns:
+        audio = load_audio_file(path)
+        start, end = speech_bounds(load_audio_file(_ORIGINALS[path]) if path in _ORIGINALS else audio)
+        scripted.append(Turn(text, cursor + start, cursor + end))
+        pieces += [audio, np.zeros(int(GAP_S * SAMPLE_RATE), np.float32)]
+        cursor += len(audio) / SAMPLE_RATE + GAP_S
+    pieces.append(np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32))
+    return ScriptedCall(name, np.concatenate(pieces), scripted)
 
 
 def score(call: ScriptedCall, heard: SimulatedCall, queued_offset: float) -> LegResult:
@@ -217,34 +258,64 @@ async def run(base_url: str, calls: list[ScriptedCall], legs: int, telephony: bo
     }
 
 
-def whole_file_wer(telephony: bool) -> float:
+def whole_file_wer(turns: list[tuple[Path, str]]) -> float:
     """The same turns through `earshot transcribe` (whole-file decoding), for comparison."""
+    output = subprocess.run(
+        [sys.executable, "-m", "earshot", "transcribe", *(str(path) for path, _ in turns)],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip().splitlines()  # fmt: skip
+    errors = words = 0
+    for (_, text), hypothesis in zip(turns, output, strict=True):
+        e, w = word_errors(text, hypothesis)
+        errors, words = errors + e, words + w
+    return errors / words
+
+
+def plain_whisper_wer(turns: list[tuple[Path, str]]) -> float:
+    """Plain faster-whisper tiny.en on each whole clip: 30 s context, greedy, no VAD."""
+    from faster_whisper import WhisperModel
+
+    from earshot.transcription.faster_whisper import packaged_model_dir
+
+    model = WhisperModel(str(packaged_model_dir()), device="cpu", compute_type="int8")
+    errors = words = 0
+    for path, text in turns:
+        segments, _ = model.transcribe(
+            load_audio_file(path), language="en", beam_size=1, temperature=0.0, vad_filter=False,
+            condition_on_previous_text=False,
+        )  # fmt: skip
+        e, w = word_errors(text, " ".join(s.text for s in segments))
+        errors, words = errors + e, words + w
+    return errors / words
+
+
+def customer_turns(telephony: bool) -> list[tuple[Path, str]]:
     column = "wav8k_ulaw" if telephony else "wav16k"
     with MANIFEST.open() as handle:
         rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["speaker"] == "customer"]
-    paths = [str(MANIFEST.parent / r[column]) for r in rows]
-    output = subprocess.run(
-        [sys.executable, "-m", "earshot", "transcribe", *paths], capture_output=True, text=True, check=True
-    ).stdout.strip().splitlines()
-    errors = words = 0
-    for row, hypothesis in zip(rows, output, strict=True):
-        e, w = word_errors(row["text"], hypothesis)
-        errors, words = errors + e, words + w
-    return errors / words
+    return [(MANIFEST.parent / r[column], r["text"]) for r in rows]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--legs", type=int, nargs="+", default=[1, 8], help="concurrent legs per run")
     parser.add_argument("--telephony", action="store_true", help="8 kHz mu-law over the Twilio protocol")
+    parser.add_argument("--set", choices=["calls", "speech-real"], default="calls", help="what the callers say")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--verbose", action="store_true", help="print the turns transcribed with errors")
     args = parser.parse_args()
 
-    calls = load_calls(args.telephony)
+    copies = tempfile.mkdtemp(prefix="earshot-bench-clips-")
+    if args.set == "speech-real":
+        turns = speech_real_turns(args.telephony, Path(copies))
+        calls = load_speech_real(turns)
+    else:
+        turns, calls = customer_turns(args.telephony), load_calls(args.telephony)
     kind = "phone (8 kHz mu-law, Twilio protocol)" if args.telephony else "web (16 kHz PCM16)"
-    print(f"# streaming STT benchmark: {kind}, {sum(len(c.turns) for c in calls)} customer turns in {len(calls)} calls")
-    print(f"# machine: {os.cpu_count()} CPUs; whole-file WER (earshot transcribe): {whole_file_wer(args.telephony):.3f}")
+    print(f"# streaming STT benchmark: {kind}, {sum(len(c.turns) for c in calls)} turns of {args.set} in {len(calls)} calls")
+    print(f"# machine: {os.cpu_count()} CPUs; whole-file WER (earshot transcribe): {whole_file_wer(turns):.3f}")
+    if args.set == "speech-real":
+        print(f"# plain tiny.en, whole clip, greedy, no VAD: WER {plain_whisper_wer(turns):.3f}")
     print("legs  WER    first-partial p50/p95 ms   final p50/p95 ms   turns  server RTF")
     for legs in args.legs:
         server = Server(args.port)
