@@ -63,7 +63,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.knowledge = assist.knowledge
         app.state.suggestions = assist.provider
         app.state.assist = AssistPipeline(
-            hub, db, assist.provider, assist.sentiment, settings.sentiment_alert_threshold, settings.assist_max_backlog
+            hub,
+            db,
+            assist.provider,
+            assist.sentiment,
+            settings.sentiment_alert_threshold,
+            max_backlog=settings.assist_max_backlog,
+            overloaded=lambda: lag.seconds * 1000 > settings.assist_shed_loop_lag_ms,
         )
         metrics = MetricsRecorder(db)
         hub.observers.append(metrics.on_event)

@@ -92,7 +92,10 @@ class Settings(BaseSettings):
     redact_pii: bool = True
     sentiment_alert_threshold: float = -0.5
     assist_max_backlog: int = Field(
-        default=256, description="Assist tasks in flight (all calls) past which new utterances get no suggestion."
+        default=64, description="Assist tasks in flight (all calls) past which new utterances get no suggestion."
+    )
+    assist_shed_loop_lag_ms: float = Field(
+        default=200.0, description="Event loop lag above which new utterances get no suggestion (before calls suffer)."
     )
 
     # Metrics: the service level target and the anomaly watcher (see docs/metrics.md).

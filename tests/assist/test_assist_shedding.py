@@ -66,3 +66,18 @@ async def test_utterances_past_the_backlog_get_no_suggestion_until_it_drains() -
         await asyncio.sleep(0.02)
     assert pipeline.shed == 7
     await pipeline.stop()
+
+
+async def test_an_overloaded_server_sheds_assist_whatever_the_backlog() -> None:
+    hub, provider = FakeHub(), StuckProvider()
+    overloaded = [True]
+    pipeline = AssistPipeline(
+        hub, None, provider, NeutralSentiment(), -0.5, max_backlog=100, overloaded=lambda: overloaded[0]  # type: ignore[arg-type]
+    )
+    pipeline.on_event(chat("call-1", 1))
+    assert (pipeline.shed, provider.asked) == (1, 0)
+    overloaded[0] = False
+    pipeline.on_event(chat("call-1", 2))
+    await asyncio.sleep(0.05)
+    assert (pipeline.shed, provider.asked) == (1, 1)
+    await pipeline.stop()

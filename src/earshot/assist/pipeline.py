@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,16 +49,19 @@ class AssistPipeline:
         provider: SuggestionProvider,
         sentiment: SentimentAnalyzer,
         threshold: float,
-        max_backlog: int = 256,
+        max_backlog: int = 64,
+        overloaded: Callable[[], bool] = lambda: False,
     ) -> None:
         self.hub = hub
         self.db = db
         self.provider = provider
         self.sentiment = sentiment
         self.threshold = threshold
-        # Overflow policy: with this many assist tasks in flight, a new utterance gets no sentiment
-        # and no suggestion (counted in `shed`): assist is shed before chat and calls suffer.
+        # Overflow policy: with this many assist tasks in flight, or while the server is overloaded,
+        # a new utterance gets no sentiment and no suggestion (counted in `shed`): assist is shed
+        # before chat and calls suffer.
         self.max_backlog = max_backlog
+        self.overloaded = overloaded
         self.shed = 0
         self._calls: dict[str, _CallAssist] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -90,10 +93,12 @@ class AssistPipeline:
         # A newer utterance supersedes the suggestion still being worked out for an older one.
         if state.pending is not None and not state.pending.done():
             state.pending.cancel()
-        if len(self._tasks) >= self.max_backlog:
+        if len(self._tasks) >= self.max_backlog or self.overloaded():
             self.shed += 1
-            log.warning("assist overloaded (%d tasks): call %s seq %d gets no suggestion (%d shed)",
-                        len(self._tasks), call_id, seq, self.shed)
+            log.warning(
+                "assist shed (%d tasks in flight): call %s seq %d gets no suggestion (%d shed)",
+                len(self._tasks), call_id, seq, self.shed,
+            )
             return
         state.scoring = self._spawn(self._score_sentiment(call_id, seq, text, state, state.scoring))
         history = list(state.history[:-1])
