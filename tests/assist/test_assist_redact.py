@@ -11,6 +11,7 @@ from earshot.assist.factory import create_partial_redactor, create_redactor
 from earshot.assist.redact import redact, redact_partial, redact_text
 from earshot.assist.spoken import digit_sequences
 from earshot.config import Settings
+from earshot.transcription.streaming import LocalAgreement
 
 SPOKEN = {"0": "oh", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven",
           "8": "eight", "9": "nine"}  # fmt: skip
@@ -274,6 +275,21 @@ def test_the_stable_prefix_shown_only_grows_and_starts_the_text(said: str) -> No
         assert text.startswith(stable), (text, stable)
         assert stable.startswith(shown_before), (shown_before, stable)
         shown_before = stable
+
+
+def test_masked_partials_of_local_agreement_keep_a_stable_prefix_that_only_grows() -> None:
+    decodes = [
+        "My card", "My card is four", "My card is 4111", "My card is 4111 1111 one", "My card is 4111 1111 1111 1",
+        "My card is 4111 1111 1111 1111 and", "My card is 4111 1111 1111 1111 and it expires",
+        "My card is 4111 1111 1111 1111 and it expires 04 27",
+    ]  # fmt: skip
+    agreement, shown_before = LocalAgreement(), ""
+    for decode in decodes:
+        text, stable = redact_partial(*agreement.update(decode)[::-1])
+        assert text.startswith(stable) and stable.startswith(shown_before), (decode, text, stable, shown_before)
+        assert not digit_sequences(_outside_masks(text), shortest=4), text
+        shown_before = stable
+    assert shown_before == "My card is [card ending 1111] and it expires"
 
 
 def test_the_stable_prefix_holds_back_a_number_that_may_still_grow() -> None:

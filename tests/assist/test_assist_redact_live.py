@@ -143,6 +143,13 @@ async def test_a_spoken_card_number_never_reaches_anyone_in_clear(
     leaks = [(who, final, text) for who, final, text in shown if card_digits_in_clear(text, card)]
     assert not leaks, leaks
     assert any(not m["final"] for m in heard["agent"]), "partials came while the customer spoke"
+    for who, got in heard.items():
+        stable: dict[str, str] = {}
+        for m in (m for m in got if not m["final"]):
+            assert m["text"].startswith(m["stable_text"]), (who, m)
+            before = stable.get(m["utterance_id"], "")
+            assert m["stable_text"].startswith(before), ("the stable prefix changed", who, before, m)
+            stable[m["utterance_id"]] = m["stable_text"]
     assert any(MASK.search(text) for _, _, text in shown), f"the speech was heard as digits and masked: {shown}"
     finals = [m["text"] for m in heard["agent"] if m["final"]]
     assert [row.payload["text"] for row in rows if row.type == "transcript"] == finals, "the log holds what was shown"
