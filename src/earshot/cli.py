@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
 cli = typer.Typer(help="Earshot: real-time assistant for call-center agents.", no_args_is_help=True)
 users_cli = typer.Typer(help="Manage staff accounts.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
+metrics_cli = typer.Typer(help="Maintain the metrics read models.", no_args_is_help=True)
+cli.add_typer(metrics_cli, name="metrics")
 
 
 @cli.command()
@@ -182,6 +186,62 @@ def assist(
     typer.echo(f"Why: {suggestion.reasoning}")
     if suggestion.sources:
         typer.echo("Sources: " + "; ".join(f"{s.title} [{s.id}]" for s in suggestion.sources))
+
+
+@cli.command()
+def report(
+    from_date: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (UTC).")],
+    to_date: Annotated[str | None, typer.Option("--to", help="Last day, included; default --from.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="xlsx (one workbook) or csv (one file per table).")] = "xlsx",
+    out: Annotated[Path | None, typer.Option(help="Workbook file, or folder for the CSV files.")] = None,
+    interval: Annotated[str, typer.Option(help="15min, hour, day or week: the per-interval sheet.")] = "day",
+) -> None:
+    """Write a period's metrics report (summary, per agent, per reason, per interval), as the dashboard exports it."""
+    from datetime import date
+
+    from earshot.metrics.cli import default_out, write_report
+    from earshot.metrics.queries import INTERVAL_SECONDS, Filters
+
+    try:
+        first = date.fromisoformat(from_date)
+        last = date.fromisoformat(to_date) if to_date else first
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if fmt not in ("csv", "xlsx") or interval not in INTERVAL_SECONDS or last < first:
+        typer.echo("error: --format is csv or xlsx, --interval 15min, hour, day or week, and --to not before --from", err=True)
+        raise typer.Exit(2)
+    target = out or default_out(first, last, fmt)
+    with _progress_bar() as advance:
+        written = asyncio.run(write_report(get_settings(), Filters.for_dates(first, last), interval, fmt, target, advance))
+    for path in written:
+        typer.echo(str(path))
+
+
+@metrics_cli.command("rebuild")
+def metrics_rebuild() -> None:
+    """Recompute every ended call's facts from the call event log (after an upgrade, or to repair them)."""
+    from earshot.metrics.cli import rebuild
+
+    with _progress_bar() as advance:
+        written = asyncio.run(rebuild(get_settings(), advance))
+    typer.echo(f"{written} calls")
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr (stdout carries only the result): advance(what, done, total)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False) as progress:
+        task = progress.add_task("", total=None)
+
+        def advance(what: str, done: int, total: int) -> None:
+            progress.update(task, description=what, completed=done, total=total)
+
+        yield advance
 
 
 def _load_audio_or_exit(file: Path) -> np.ndarray:
