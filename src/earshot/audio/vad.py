@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,6 +159,13 @@ class _Utterance:
     energies: list[float] = field(default_factory=list)
 
 
+ONSET_PROBABILITY = 0.1
+ONSET_ABOVE_FLOOR_DB = 20.0
+ONSET_FLOOR_MIN_DB = -70.0  # digital silence is no floor: a window must reach -50 dBFS to count
+ONSET_LOOK_BACK_MS = 2000
+ONSET_GAP_WINDOWS = 3  # a pause of up to ~100 ms between the first words does not end the run
+
+
 def _ceil_windows(ms: float) -> int:
     return max(1, -int(-ms // WINDOW_MS))
 
@@ -189,6 +198,14 @@ class UtteranceSegmenter:
         self._windows = 0  # windows decided so far
         self._open: _Utterance | None = None
         self._last_end = 0  # where the previous utterance ended; the next never starts before it
+        # Some voices, band-limited on a phone line, score only 0.02-0.4 on their first words and
+        # pass the threshold a syllable or three in ("Four hours of steady work" heard as "hours
+        # of steady work") although they are 40 dB over the line's noise: an utterance starts
+        # where the run of windows that led to it began (each above ONSET_PROBABILITY, or
+        # ONSET_ABOVE_FLOOR_DB over the quietest recent window; short gaps allowed), up to
+        # ONSET_LOOK_BACK_MS earlier, then the usual padding.
+        self.onset_look_back = ONSET_LOOK_BACK_MS * SAMPLE_RATE // 1000
+        self._idle: deque[tuple[float, float]] = deque(maxlen=self.onset_look_back // WINDOW)  # (probability, dB)
 
     def feed(self, samples: np.ndarray) -> list[VadEvent]:
         """Adds audio; returns the starts and ends it completes."""
@@ -225,14 +242,31 @@ class UtteranceSegmenter:
         speech = probability >= self.threshold or (utterance is not None and probability >= self.neg_threshold)
         if utterance is None:
             if not speech:
+                level = 20 * math.log10(max(_rms(self._buffer.slice(window_start, window_start + WINDOW)), 1e-9))
+                self._idle.append((probability, level))
                 return []
-            start = max(self._buffer.start, self._last_end, window_start - self.pad)
+            onset = window_start - self._onset_windows() * WINDOW
+            self._idle.clear()
+            start = max(self._buffer.start, self._last_end, onset - self.pad)
             utterance = self._open = _Utterance(start=start, first_window=self._windows)
         utterance.probabilities.append(probability)
         utterance.energies.append(float(np.sqrt(np.mean(self._buffer.slice(window_start, window_start + WINDOW) ** 2))))
         if speech:
             return self._on_speech(utterance, window_start + WINDOW)
         return self._on_silence(utterance, window_start + WINDOW)
+
+    def _onset_windows(self) -> int:
+        """How many of the idle windows just before this one already were the voice starting."""
+        if not self._idle:
+            return 0
+        floor = max(ONSET_FLOOR_MIN_DB, min(level for _, level in self._idle))
+        count = gap = 0
+        for back, (probability, level) in enumerate(reversed(self._idle), start=1):
+            if probability >= ONSET_PROBABILITY or level >= floor + ONSET_ABOVE_FLOOR_DB:
+                count, gap = back, 0
+            elif (gap := gap + 1) > ONSET_GAP_WINDOWS:
+                break
+        return count
 
     def _on_speech(self, utterance: _Utterance, window_end: int) -> list[VadEvent]:
         utterance.speech_windows += 1
@@ -254,7 +288,9 @@ class UtteranceSegmenter:
             return []
         self._open = None
         if not utterance.announced:
-            return []  # shorter than min_speech_ms: a click or a cough, not speech
+            # shorter than min_speech_ms: a click or a cough, or a voice's first syllable
+            self._idle.extend((p, 20 * math.log10(max(e, 1e-9))) for p, e in zip(utterance.probabilities, utterance.energies, strict=True))
+            return []
         return [self._ended(utterance, min(window_end, utterance.last_speech_end + self.pad))]
 
     def _cut(self, utterance: _Utterance) -> list[VadEvent]:
@@ -299,7 +335,11 @@ class UtteranceSegmenter:
         if self._open is not None:
             self._buffer.drop_before(self._open.start)
         else:
-            self._buffer.drop_before(self._windows * WINDOW - self.pad)
+            self._buffer.drop_before(self._windows * WINDOW - self.pad - self.onset_look_back)
+
+
+def _rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(samples**2))) if samples.size else 0.0
 
 
 def _ms(samples: int) -> int:
