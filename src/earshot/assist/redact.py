@@ -1,13 +1,13 @@
 """Masks payment cards, US social security numbers and labelled national IDs in what was said.
 
-Numbers are read as runs of digit tokens, spoken or written (see `spoken`). A run is a card when it has 13-19
-digits and starts like a card (2-6), passing the Luhn check or not (speech-to-text mishears
-digits), or when a nearby word says "card"; after such a word, a run of 6 or more digits is
-taken for a piece of one. Numbers labelled order, tracking, account or phone are left alone. SSNs are masked in
-their written 3-2-4 shape, and any ID when a label names it ("social security number",
-"SIN", "national insurance number", "passport number"). The agent keeps a card's last
-four digits to confirm which card the customer means. Partials, still being said, mask
-more: see `redact_partial`.
+Numbers are read as runs of digit tokens, spoken or written (see `spoken`). A run is a card
+when it has 13-19 digits and starts like a card (2-6), passing the Luhn check or not
+(speech-to-text mishears digits), or when a nearby word says "card"; after such a word, a run
+of 6 or more digits is taken for (a piece of) one. Numbers labelled order, tracking, account
+or phone are left alone. SSNs are masked in their written 3-2-4 shape, and any ID when a
+label names it ("social security number", "SIN", "national insurance number", "passport
+number"). The agent keeps a card's last four digits to confirm which card the customer means.
+Partials, still being said, mask more: see `redact_partial`.
 """
 
 from __future__ import annotations
