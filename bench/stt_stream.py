@@ -11,6 +11,7 @@ plain faster-whisper `tiny.en` (whole clip, greedy, no VAD) on the same clips be
     .venv/bin/python bench/stt_stream.py                  # 1 leg, then 8 concurrent legs
     .venv/bin/python bench/stt_stream.py --legs 1 4 8 --telephony
     .venv/bin/python bench/stt_stream.py --set speech-real --legs 1 8 [--telephony]
+    .venv/bin/python bench/stt_stream.py --in-process ...  # live legs without the server and sockets
 """
 
 from __future__ import annotations
@@ -30,7 +31,16 @@ import httpx
 import numpy as np
 
 from earshot.audio.decode import SAMPLE_RATE, load_audio_file
-from earshot.calls.simulate import SimulatedCall, answer_calls, login, simulate_phone_call, simulate_web_call
+from earshot.calls.simulate import (
+    Heard,
+    SimulatedCall,
+    answer_calls,
+    login,
+    phone_frames,
+    simulate_phone_call,
+    simulate_web_call,
+    web_frames,
+)
 from earshot.transcription.wer import word_errors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -242,6 +252,59 @@ async def run(base_url: str, calls: list[ScriptedCall], legs: int, telephony: bo
     cpu = server.cpu_seconds() - cpu_before
     for task in answering:
         task.cancel()
+    return summarize(results, legs, cpu, wall_before)
+
+
+async def run_in_process(calls: list[ScriptedCall], legs: int, telephony: bool) -> dict[str, float]:
+    """The same measurement on call legs built in this process (VAD, decode pool, partials and
+    finals as the server runs them), frames sent in real time, with no server or sockets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from earshot.audio.vad import SileroVadModel
+    from earshot.config import Settings
+    from earshot.transcription import create_engine
+    from earshot.transcription.events import TranscriptUpdate
+    from earshot.transcription.pool import DecodePool
+    from earshot.transcription.streaming import LegTranscriber
+
+    settings = Settings()
+    pool = DecodePool(create_engine(settings), settings.stt_workers)
+    pool.start()
+    vad = SileroVadModel()
+    audio_executor = ThreadPoolExecutor(2)
+    cpu_before, wall_before = time.process_time(), time.monotonic()
+
+    async def one(call: ScriptedCall) -> LegResult:
+        heard = SimulatedCall(call_id=call.name)
+
+        async def emit(update: TranscriptUpdate) -> None:
+            message = {"final": update.final, "text": update.text, "start_ms": update.start_ms, "end_ms": update.end_ms}
+            heard.heard.append(Heard(time.monotonic() - heard.started, message))
+
+        leg = LegTranscriber(
+            leg=call.name, pool=pool, vad_model=vad, audio_executor=audio_executor,
+            settings=settings, emit=emit, offset_ms=lambda: 0,
+        )  # fmt: skip
+        leg.start("mulaw" if telephony else "pcm16")
+        frames = phone_frames(call.audio) if telephony else web_frames(call.audio)
+        heard.started = time.monotonic()
+        for index, frame in enumerate(frames):
+            await asyncio.sleep(max(0.0, heard.started + index * 0.02 - time.monotonic()))
+            leg.feed(frame)
+        await leg.close()
+        return score(call, heard, 0.0)
+
+    async def leg(index: int) -> list[LegResult]:
+        return [await one(call) for call in calls[index::legs]]
+
+    results = [r for rs in await asyncio.gather(*(leg(i) for i in range(legs))) for r in rs]
+    cpu = time.process_time() - cpu_before
+    await pool.stop()
+    audio_executor.shutdown()
+    return summarize(results, legs, cpu, wall_before)
+
+
+def summarize(results: list[LegResult], legs: int, cpu: float, wall_before: float) -> dict[str, float]:
     audio = sum(r.audio_seconds for r in results)
     first = [v for r in results for v in r.first_partial_ms]
     final = [v for r in results for v in r.final_ms]
@@ -300,6 +363,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--legs", type=int, nargs="+", default=[1, 8], help="concurrent legs per run")
     parser.add_argument("--telephony", action="store_true", help="8 kHz mu-law over the Twilio protocol")
+    parser.add_argument("--in-process", action="store_true", help="call legs in this process, no server")
     parser.add_argument("--set", choices=["calls", "speech-real"], default="calls", help="what the callers say")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--verbose", action="store_true", help="print the turns transcribed with errors")
@@ -318,6 +382,9 @@ def main() -> None:
         print(f"# plain tiny.en, whole clip, greedy, no VAD: WER {plain_whisper_wer(turns):.3f}")
     print("legs  WER    first-partial p50/p95 ms   final p50/p95 ms   turns  server RTF")
     for legs in args.legs:
+        if args.in_process:
+            print_row(asyncio.run(run_in_process(calls, legs, args.telephony)))
+            continue
         server = Server(args.port)
         try:
             server.wait_ready()
@@ -325,10 +392,15 @@ def main() -> None:
             row = asyncio.run(run(server.base_url, calls, legs, args.telephony, server))
         finally:
             server.stop()
-        print(
-            f"{row['legs']:>4}  {row['wer']:.3f}  {row['first_partial_p50']:>8.0f} / {row['first_partial_p95']:<8.0f}"
-            f"        {row['final_p50']:>6.0f} / {row['final_p95']:<6.0f}   {row['turns']:>5}  {row['rtf']:.3f}"
-        )
+        print_row(row)
+
+
+def print_row(row: dict[str, float]) -> None:
+    print(
+        f"{row['legs']:>4}  {row['wer']:.3f}  {row['first_partial_p50']:>8.0f} / {row['first_partial_p95']:<8.0f}"
+        f"        {row['final_p50']:>6.0f} / {row['final_p95']:<6.0f}   {row['turns']:>5}  {row['rtf']:.3f}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

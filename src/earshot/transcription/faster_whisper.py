@@ -94,9 +94,9 @@ class ContextPolicy:
     one clip in six. Three things keep the cue (measured in docs/performance.md):
 
     - `min_seconds`: the context is at least 10 s, so a short sentence is followed by seconds of
-      silence as in training; the encoder still costs a fifth of the 30 s one.
-    - `timestamps`: decoding in timestamp mode, as Whisper was mostly trained, ends the text
-      with an end time and stops; in no-timestamp mode short contexts also wrote "I am" for "I'm".
+      silence, as Whisper saw in training; its encoder still costs about an eighth of the 30 s one.
+    - `timestamps`: in timestamp mode (plain faster-whisper's default) Whisper ends the text with
+      an end time and stops; in no-timestamp mode short contexts also wrote "I am" for "I'm".
     - `retry_full_context`: a decode that was cut by the token budget or repeats itself is
       decoded again over the full 30 s window (rare: none of the 70 real clips needs it).
     """
