@@ -4,9 +4,9 @@ from earshot.auth.models import Login, User
 from earshot.calls.models import Call
 from earshot.customers.models import Customer, Order, Ticket
 from earshot.db import Base
-from earshot.metrics.models import AgentEvent, CallFactsRow, MetricAlert
+from earshot.metrics.models import AgentEvent, AgentTime, CallFactsRow, MetricAlert
 from earshot.sessions.models import CallEvent
 
 __all__ = [
-    "AgentEvent", "Base", "Call", "CallEvent", "CallFactsRow", "Customer", "Login", "MetricAlert", "Order", "Ticket", "User"
+    "AgentEvent", "AgentTime", "Base", "Call", "CallEvent", "CallFactsRow", "Customer", "Login", "MetricAlert", "Order", "Ticket", "User"
 ]

@@ -10,6 +10,7 @@ from earshot.db import Database
 from earshot.metrics import queries
 from earshot.metrics.facts import rebuild_call_facts
 from earshot.metrics.models import AgentEvent
+from earshot.metrics.presence import rebuild_agent_time
 from earshot.metrics.queries import Filters
 from tests.metrics.calllog import (
     T0, add_call, ended, feedback, queued, said, sentiment, started, suggestion, wrapped,
@@ -120,6 +121,8 @@ async def test_utilization_is_busy_time_over_present_time_clipped_to_the_period(
             state(2, day_start + timedelta(hours=12), "offline"),
         ])
         await session.commit()
+    await rebuild_agent_time(database)
+    async with database.sessions() as session:
         all_agents = await queries.summary(session, DAY, SL)
         table = {row["agent_id"]: row for row in await queries.agents(session, DAY, SL)}
         hourly = {p["bucket_start"].hour: p for p in await queries.timeseries(session, DAY, "hour", SL)}

@@ -115,7 +115,7 @@ class AlertWatcher:
         since = int((now - timedelta(days=1)).timestamp())
         rows = await session.execute(
             select(CallFactsRow.agent_id, CallFactsRow.ended_negative, CallFactsRow.queued_at)
-            .where(CallFactsRow.queued_epoch >= since, CallFactsRow.handled, CallFactsRow.sentiment_count > 0)
+            .where(CallFactsRow.queued_epoch >= since, CallFactsRow.handled == 1, CallFactsRow.scored == 1)
             .order_by(CallFactsRow.agent_id, CallFactsRow.queued_epoch)
         )
         by_agent: dict[int, list[tuple[bool, datetime]]] = {}

@@ -11,6 +11,7 @@ from earshot.db import Database
 from earshot.metrics import queries
 from earshot.metrics.export import report_tables, to_csv, to_xlsx
 from earshot.metrics.facts import rebuild_call_facts
+from earshot.metrics.presence import rebuild_agent_time
 from earshot.metrics.queries import Filters
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -20,7 +21,10 @@ async def rebuild(settings: Settings, progress: Progress) -> int:
     db = Database(settings.resolved_database_url)
     try:
         await db.migrate()
-        return await rebuild_call_facts(db, lambda done, total: progress("call facts", done, total))
+        calls = await rebuild_call_facts(db, lambda done, total: progress("call facts", done, total))
+        progress("agent time", 0, 1)
+        await rebuild_agent_time(db)
+        return calls
     finally:
         await db.close()
 

@@ -16,6 +16,7 @@ from earshot.calls.protocol import LoggedEvent
 from earshot.db import Database, utcnow
 from earshot.metrics.kpi import CallFacts, LoggedFact, call_facts
 from earshot.metrics.models import AgentEvent, CallFactsRow
+from earshot.metrics.presence import record_states
 from earshot.sessions.models import CallEvent
 
 log = logging.getLogger(__name__)
@@ -33,18 +34,20 @@ def facts_row(facts: CallFacts) -> CallFactsRow:
         queued_epoch=int(facts.queued_at.timestamp()),
         end_reason=facts.end_reason,
         disposition=facts.disposition,
-        handled=facts.handled,
-        abandoned=facts.abandoned,
-        wrapped=facts.wrapped_up_at is not None,
-        resolved=facts.disposition == "resolved",
+        handled=int(facts.handled),
+        abandoned=int(facts.abandoned),
+        wrapped=int(facts.handled and facts.wrapped_up_at is not None),
+        resolved=int(facts.handled and facts.disposition == "resolved"),
         wait_s=facts.wait_s,
+        answer_s=facts.wait_s if facts.handled else None,
         talk_s=facts.talk_s,
         wrap_s=facts.wrap_s,
         handle_s=facts.handle_s,
         first_response_s=facts.first_response_s,
         sentiment_sum=facts.sentiment_sum,
         sentiment_count=facts.sentiment_count,
-        ended_negative=facts.ended_negative,
+        scored=int(facts.sentiment_count > 0),
+        ended_negative=int(facts.ended_negative),
         suggestions=facts.suggestions,
         suggestions_rated=facts.suggestions_rated,
         suggestions_accepted=facts.suggestions_accepted,
@@ -159,7 +162,7 @@ class MetricsRecorder:
         if not calls and not states:
             return
         async with self.db.sessions() as session:
-            session.add_all(states)
+            await record_states(session, states)
             await refresh_call_facts(session, calls)
             await session.commit()
 

@@ -6,25 +6,23 @@ seconds floor-divided by the interval, so both databases agree to the second (UT
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from earshot.auth.models import User
 from earshot.db import utcnow
-from earshot.metrics.models import AgentEvent, CallFactsRow
+from earshot.metrics.models import AgentEvent, AgentTime, CallFactsRow
+from earshot.metrics.presence import BUSY_STATES, PRESENT_STATES
 
 Interval = Literal["15min", "hour", "day", "week"]
 INTERVAL_SECONDS: dict[str, int] = {"15min": 900, "hour": 3600, "day": 86400, "week": 604800}
 WEEK_OFFSET = 4 * 86400  # the epoch began on a Thursday; weeks start on Monday
-BUSY_STATES = ("in_call", "wrap_up")
-PRESENT_STATES = ("available", "offered", "in_call", "wrap_up")
-
 F = CallFactsRow
+T = AgentTime
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,10 @@ class Filters:
         start = datetime.combine(first, time(), tzinfo=UTC)
         return cls(start, datetime.combine(last, time(), tzinfo=UTC) + timedelta(days=1), **filters)
 
-    def facts_where(self) -> list[ColumnElement[bool]]:
-        clauses = [F.queued_epoch >= int(self.start.timestamp()), F.queued_epoch < int(self.end.timestamp())]
+    def facts_where(self, by_agent: bool = False) -> list[ColumnElement[bool]]:
+        """The WHERE clauses on call facts; `by_agent` steers SQLite to the agent-first index (see `agents`)."""
+        queued = F.queued_epoch + 0 if by_agent else F.queued_epoch
+        clauses = [queued >= int(self.start.timestamp()), queued < int(self.end.timestamp())]
         if self.agent_id is not None:
             clauses.append(F.agent_id == self.agent_id)
         if self.channel:
@@ -57,26 +57,28 @@ class Filters:
         return clauses
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+def _sum(column: Any) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(column), 0)
 
 
 def _aggregates(service_level_seconds: float) -> list[ColumnElement[Any]]:
+    """Plain sums and means of the facts' columns (CASE only where the setting decides), so the
+    covering indexes answer them fast."""
     return [
-        _count(F.handled).label("handled"),
-        _count(F.abandoned).label("abandoned"),
-        _count(and_(F.handled, F.wait_s <= service_level_seconds)).label("in_service_level"),
-        func.avg(case((F.handled, F.wait_s))).label("asa"),
+        _sum(F.handled).label("handled"),
+        _sum(F.abandoned).label("abandoned"),
+        _sum(case((F.answer_s <= service_level_seconds, 1), else_=0)).label("in_service_level"),
+        func.avg(F.answer_s).label("asa"),
         func.avg(F.handle_s).label("aht"),
         func.avg(F.first_response_s).label("frt"),
-        _count(F.wrapped).label("wrapped"),
-        _count(F.resolved).label("resolved"),
-        func.coalesce(func.sum(F.sentiment_sum), 0).label("sentiment_sum"),
-        func.coalesce(func.sum(F.sentiment_count), 0).label("sentiment_count"),
-        _count(F.sentiment_count > 0).label("with_sentiment"),
-        _count(F.ended_negative).label("negative"),
-        func.coalesce(func.sum(F.suggestions_rated), 0).label("rated"),
-        func.coalesce(func.sum(F.suggestions_accepted), 0).label("accepted"),
+        _sum(F.wrapped).label("wrapped"),
+        _sum(F.resolved).label("resolved"),
+        _sum(F.sentiment_sum).label("sentiment_sum"),
+        _sum(F.sentiment_count).label("sentiment_count"),
+        _sum(F.scored).label("with_sentiment"),
+        _sum(F.ended_negative).label("negative"),
+        _sum(F.suggestions_rated).label("rated"),
+        _sum(F.suggestions_accepted).label("accepted"),
     ]
 
 
@@ -164,7 +166,9 @@ async def agents(session: AsyncSession, filters: Filters, service_level_seconds:
     """The per-agent table: each agent with calls or logged-in time in the period."""
     query = (
         select(F.agent_id, *_aggregates(service_level_seconds))
-        .where(*filters.facts_where(), F.agent_id.is_not(None))
+        # `queued_epoch + 0` hides the period index from SQLite's planner, which would read it and then
+        # sort by agent; the agent-first covering index is already in order.
+        .where(*filters.facts_where(by_agent=True), F.agent_id.is_not(None))
         .group_by(F.agent_id)
     )
     rows = {int(row.agent_id): row for row in await session.execute(query)}
@@ -191,77 +195,81 @@ async def reasons(session: AsyncSession, filters: Filters, service_level_seconds
 # ------------------------------------------------------------------ agent time (utilization)
 
 
-def _state_spans(filters: Filters) -> Select[Any]:
-    """Each agent state that overlaps the period, with when it began and when the next one did.
-
-    The states logged in the period plus, per agent, the last one logged before it (still in force).
-    """
-    start, end = filters.start.timestamp(), filters.end.timestamp()
-    agent_filter = [AgentEvent.agent_id == filters.agent_id] if filters.agent_id is not None else []
-    before = (
-        select(AgentEvent.agent_id, func.max(AgentEvent.at_epoch).label("at_epoch"))
-        .where(AgentEvent.at_epoch < start, *agent_filter)
-        .group_by(AgentEvent.agent_id)
-        .subquery()
-    )
-    carried = select(AgentEvent.id, AgentEvent.agent_id, AgentEvent.state, AgentEvent.at_epoch).join(
-        before, and_(AgentEvent.agent_id == before.c.agent_id, AgentEvent.at_epoch == before.c.at_epoch)
-    )
-    inside = select(AgentEvent.id, AgentEvent.agent_id, AgentEvent.state, AgentEvent.at_epoch).where(
-        AgentEvent.at_epoch >= start, AgentEvent.at_epoch < end, *agent_filter
-    )
-    events = union_all(carried, inside).subquery()
-    following = func.lead(events.c.at_epoch).over(
-        partition_by=events.c.agent_id, order_by=(events.c.at_epoch, events.c.id)
-    )
-    return select(
-        events.c.agent_id, events.c.state, events.c.at_epoch.label("began"), following.label("ended")
-    )
-
-
 def _clip_end(filters: Filters) -> float:
     return min(filters.end.timestamp(), utcnow().timestamp())
+
+
+async def _open_spans(session: AsyncSession, filters: Filters) -> list[tuple[int, str, float, float]]:
+    """Each agent's state still in force (not yet in `agent_time`), as (agent, state, began, now) clipped to the period."""
+    latest = (
+        select(AgentEvent.state, AgentEvent.at_epoch)
+        .where(AgentEvent.agent_id == User.id)
+        .order_by(AgentEvent.at_epoch.desc(), AgentEvent.id.desc())
+        .limit(1)
+        .correlate(User)
+    )
+    query = select(User.id, latest.with_only_columns(AgentEvent.state).scalar_subquery(),
+                   latest.with_only_columns(AgentEvent.at_epoch).scalar_subquery())
+    if filters.agent_id is not None:
+        query = query.where(User.id == filters.agent_id)
+    start, end = filters.start.timestamp(), _clip_end(filters)
+    spans = []
+    for agent_id, state, began in await session.execute(query):
+        if state in PRESENT_STATES and began is not None and float(began) < end:
+            spans.append((int(agent_id), str(state), max(float(began), start), end))
+    return [span for span in spans if span[2] < span[3]]
 
 
 async def agent_time(
     session: AsyncSession, filters: Filters, per_agent: bool = False
 ) -> dict[int | None, tuple[float, float]]:
-    """Seconds busy (in a call or wrap-up) and present (logged in, not unavailable), summed in SQL.
+    """Seconds busy (in a call or wrap-up) and present (logged in, not unavailable) in the period.
 
     Keyed by agent id when `per_agent`, else by None for all agents together.
     """
-    spans = _state_spans(filters).subquery()
-    start, end = filters.start.timestamp(), _clip_end(filters)
-    lo = case((spans.c.began > start, spans.c.began), else_=literal(start))
-    hi_raw = func.coalesce(spans.c.ended, literal(end))
-    hi = case((hi_raw < end, hi_raw), else_=literal(end))
-    seconds = case((hi > lo, hi - lo), else_=literal(0.0))
-    busy = func.coalesce(func.sum(case((spans.c.state.in_(BUSY_STATES), seconds), else_=literal(0.0))), 0.0)
-    present = func.coalesce(func.sum(case((spans.c.state.in_(PRESENT_STATES), seconds), else_=literal(0.0))), 0.0)
-    query = select(spans.c.agent_id if per_agent else literal(0), busy, present)
+    bucket = T.bucket_epoch + 0 if per_agent else T.bucket_epoch  # per agent: the agent-first index (see `agents`)
+    where = [bucket >= int(filters.start.timestamp()), bucket < int(filters.end.timestamp())]
+    if filters.agent_id is not None:
+        where.append(T.agent_id == filters.agent_id)
     if per_agent:
-        query = query.group_by(spans.c.agent_id)
-    result: dict[int | None, tuple[float, float]] = {}
-    for agent_id, busy_s, present_s in await session.execute(query):
-        result[int(agent_id) if per_agent else None] = (float(busy_s), float(present_s))
-    return result
+        where.append(T.agent_id.is_not(None))
+    key = T.agent_id if per_agent else literal(0)
+    query = select(key, func.sum(T.busy_s), func.sum(T.present_s)).where(*where)
+    if per_agent:
+        query = query.group_by(T.agent_id)
+    totals: dict[int | None, list[float]] = {}
+    for agent_id, busy, present in await session.execute(query):
+        if busy is not None:
+            totals[int(agent_id) if per_agent else None] = [float(busy), float(present)]
+    for agent_id, state, began, ended in await _open_spans(session, filters):
+        entry = totals.setdefault(agent_id if per_agent else None, [0.0, 0.0])
+        entry[1] += ended - began
+        if state in BUSY_STATES:
+            entry[0] += ended - began
+    return {key: (busy, present) for key, (busy, present) in totals.items()}
 
 
 async def agent_time_by_bucket(session: AsyncSession, filters: Filters, interval: str) -> dict[int, tuple[float, float]]:
-    """Busy and present seconds per interval: each state span is split at interval boundaries."""
-    start, end = filters.start.timestamp(), _clip_end(filters)
-    totals: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for _agent, state, began, ended in await session.execute(_state_spans(filters)):
-        lo, hi = max(float(began), start), min(float(ended) if ended is not None else end, end)
-        busy, present = state in BUSY_STATES, state in PRESENT_STATES
-        while present and lo < hi:
-            bucket = bucket_start(lo, interval)
-            cut = min(hi, bucket + INTERVAL_SECONDS[interval])
-            totals[bucket][1] += cut - lo
-            if busy:
-                totals[bucket][0] += cut - lo
+    """Busy and present seconds per interval, all agents (or the filtered one) together."""
+    size = INTERVAL_SECONDS[interval]
+    offset = WEEK_OFFSET if interval == "week" else 0
+    bucket = (((T.bucket_epoch - offset) // size) * size + offset).label("bucket")
+    where = [T.bucket_epoch >= int(filters.start.timestamp()), T.bucket_epoch < int(filters.end.timestamp())]
+    if filters.agent_id is not None:
+        where.append(T.agent_id == filters.agent_id)
+    query = select(bucket, func.sum(T.busy_s), func.sum(T.present_s)).where(*where).group_by(bucket)
+    totals: dict[int, list[float]] = {int(b): [float(busy), float(present)] for b, busy, present in await session.execute(query)}
+    for agent_id, state, began, ended in await _open_spans(session, filters):
+        lo = began
+        while lo < ended:
+            start = bucket_start(lo, interval)
+            cut = min(ended, start + size)
+            entry = totals.setdefault(start, [0.0, 0.0])
+            entry[1] += cut - lo
+            if state in BUSY_STATES:
+                entry[0] += cut - lo
             lo = cut
-    return {bucket: (busy, present) for bucket, (busy, present) in totals.items()}
+    return {key: (busy, present) for key, (busy, present) in totals.items()}
 
 
 @dataclass

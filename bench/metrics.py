@@ -1,0 +1,136 @@
+"""Metrics benchmark: dashboard queries over 100,000 calls in 30 days, on SQLite and PostgreSQL.
+
+Fills a fresh database with calls and their derived facts (`call_facts`, as the hub's observer
+or `earshot metrics rebuild` writes them) and the agents' state log (`agent_events`: offered,
+in call, wrap-up, available around every call), then times the summary, the per-agent table
+and the daily series for the whole 30-day range, and the summary for one day. Prints p50/p95
+in ms; the target is p95 <= 200 ms for summary and per-agent over 30 days.
+
+    .venv/bin/python bench/metrics.py                     # SQLite, in a temporary folder
+    .venv/bin/python bench/metrics.py --database-url postgresql+asyncpg://USER@HOST:PORT/DB
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from earshot.calls.models import Call
+from earshot.db import Database
+from earshot.metrics import queries
+from earshot.metrics.models import AgentEvent, CallFactsRow
+from earshot.metrics.presence import rebuild_agent_time
+from earshot.metrics.queries import Filters
+
+END = datetime(2026, 11, 30, tzinfo=UTC)
+CHUNK = 5000
+ACTIONS = ["track_order", "offer_refund", "troubleshoot", "explain_billing", "reset_password", "cancel_service"]
+
+
+def _calls(count: int, days: int, agents: int, rng: random.Random) -> tuple[list[dict[str, Any]], ...]:
+    calls, facts, states = [], [], []
+    start = END - timedelta(days=days)
+    free_at = [start.timestamp()] * agents
+    span = days * 86400
+    for i in range(count):
+        queued = start.timestamp() + span * i / count
+        call_id = uuid.uuid4().hex
+        queued_at = datetime.fromtimestamp(queued, UTC)
+        calls.append(dict(id=call_id, status="ended", channel=rng.choice(["web", "phone"]), customer_name="Bench",
+                          customer_token_hash="x", queued_at=queued_at, last_seq=6))
+        wait = rng.expovariate(1 / 15)
+        abandoned = wait > 60 and rng.random() < 0.5
+        agent = None if abandoned else rng.randrange(agents) + 1
+        talk, wrap = rng.uniform(60, 600), rng.uniform(10, 90)
+        sentiments = rng.randrange(0, 8)
+        rated = rng.randrange(0, 4)
+        facts.append(dict(
+            call_id=call_id, channel=calls[-1]["channel"], agent_id=agent, queued_at=queued_at,
+            queued_epoch=int(queued), end_reason="abandoned" if abandoned else "hangup",
+            disposition=None if abandoned else rng.choice(["resolved", "resolved", "unresolved", "escalated"]),
+            handled=int(not abandoned), abandoned=int(abandoned), wrapped=int(not abandoned), resolved=0,
+            wait_s=wait, answer_s=None if abandoned else wait, talk_s=None if abandoned else talk, wrap_s=None if abandoned else wrap,
+            handle_s=None if abandoned else talk + wrap, first_response_s=None if abandoned else rng.uniform(1, 20),
+            sentiment_sum=rng.uniform(-1, 1) * sentiments, sentiment_count=sentiments, scored=int(sentiments > 0),
+            ended_negative=int(sentiments > 0 and rng.random() < 0.15), suggestions=rated + 1, suggestions_rated=rated,
+            suggestions_accepted=rng.randrange(0, rated + 1), reconnects=0,
+            reason=None if abandoned else rng.choice(ACTIONS),
+        ))
+        facts[-1]["resolved"] = int(facts[-1]["disposition"] == "resolved")
+        if agent is not None:
+            at = max(queued + wait, free_at[agent - 1])
+            for state, offset in (("offered", -3), ("in_call", 0), ("wrap_up", talk), ("available", talk + wrap)):
+                states.append(dict(agent_id=agent, state=state, at=datetime.fromtimestamp(at + offset, UTC),
+                                   at_epoch=at + offset))
+            free_at[agent - 1] = at + talk + wrap
+    return calls, facts, states
+
+
+async def fill(db: Database, count: int, days: int, agents: int) -> None:
+    calls, facts, states = _calls(count, days, agents, random.Random(42))
+    async with db.sessions() as session:
+        for table, rows in ((Call, calls), (CallFactsRow, facts), (AgentEvent, states)):
+            for start in range(0, len(rows), CHUNK):
+                await session.execute(insert(table), rows[start : start + CHUNK])
+        await session.commit()
+    began = time.perf_counter()
+    await rebuild_agent_time(db)
+    print(f"agent_time rebuilt from the state log in {time.perf_counter() - began:.1f} s")
+    print(f"{len(calls)} calls, {len(states)} agent states over {days} days, {agents} agents")
+
+
+async def timed(db: Database, run: Callable[[Any], Awaitable[Any]], repeat: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(repeat):
+        async with db.sessions() as session:
+            began = time.perf_counter()
+            await run(session)
+            samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+async def main(args: argparse.Namespace) -> None:
+    url = args.database_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    db = Database(url)
+    await db.migrate()
+    began = time.perf_counter()
+    await fill(db, args.calls, args.days, args.agents)
+    print(f"filled in {time.perf_counter() - began:.1f} s ({url.split(':')[0]})")
+    month = Filters(END - timedelta(days=args.days), END)
+    day = Filters(END - timedelta(days=1), END)
+    sl = 20.0
+    cases: list[tuple[str, Callable[[Any], Awaitable[Any]]]] = [
+        ("summary, 30 days", lambda s: queries.summary(s, month, sl)),
+        ("per agent, 30 days", lambda s: queries.agents(s, month, sl)),
+        ("series by day, 30 days", lambda s: queries.timeseries(s, month, "day", sl)),
+        ("by reason, 30 days", lambda s: queries.reasons(s, month, sl)),
+        ("summary, 1 day", lambda s: queries.summary(s, day, sl)),
+    ]
+    print(f"{'query':<26}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, run in cases:
+        await timed(db, run, 2)  # warm the caches
+        p50, p95 = await timed(db, run, args.repeat)
+        print(f"{name:<26}{p50:9.1f}{p95:9.1f}")
+    await db.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default="", help="SQLAlchemy async URL of an empty database (default: SQLite)")
+    parser.add_argument("--calls", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=20)
+    asyncio.run(main(parser.parse_args()))
