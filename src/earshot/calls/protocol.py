@@ -414,6 +414,22 @@ class CallWrappedUp(LoggedEvent):
     notes: str
 
 
+class CallSummaryEvent(LoggedEvent):
+    """To staff: what the call was about, what was done and how it ended; logged when it ends.
+
+    `notes` says it all in a few sentences and pre-fills the agent's wrap-up notes."""
+
+    type: Literal["call_summary"] = "call_summary"
+    reason: str = Field(description="Why the customer called.")
+    actions: list[str] = Field(description="What the agent did: actions taken, suggestions used.")
+    outcome: str
+    follow_ups: list[str]
+    sentiment_start: float | None = Field(description="The customer's sentiment trend at the first scored line.")
+    sentiment_end: float | None = Field(description="The trend at the last scored line.")
+    notes: str
+    provider: str = Field(description="`offline` (built from the log) or `llm`.")
+
+
 CallEventMessage = Annotated[
     CallQueued
     | CallOffered
@@ -429,7 +445,8 @@ CallEventMessage = Annotated[
     | SuggestionEvent
     | SuggestionFeedbackEvent
     | CallEnded
-    | CallWrappedUp,
+    | CallWrappedUp
+    | CallSummaryEvent,
     Field(discriminator="type"),
 ]
 call_event_adapter: TypeAdapter[Any] = TypeAdapter(CallEventMessage)
@@ -463,7 +480,8 @@ ServerMessage = Annotated[
     | SuggestionEvent
     | SuggestionFeedbackEvent
     | CallEnded
-    | CallWrappedUp,
+    | CallWrappedUp
+    | CallSummaryEvent,
     Field(discriminator="type"),
 ]
 server_message_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)

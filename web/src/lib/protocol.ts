@@ -77,7 +77,8 @@ export type ServerMessage =
   | SuggestionEvent
   | SuggestionFeedbackEvent
   | CallEnded
-  | CallWrappedUp;
+  | CallWrappedUp
+  | CallSummaryEvent;
 export type CallId10 = string | null;
 export type Role = "customer" | "agent" | "supervisor" | "admin";
 export type ServerVersion = string;
@@ -419,6 +420,40 @@ export type Notes1 = string;
 export type OffsetMs14 = number;
 export type Seq14 = number;
 export type Type37 = "call_wrapped_up";
+/**
+ * What the agent did: actions taken, suggestions used.
+ */
+export type Actions = string[];
+/**
+ * Wall-clock time the event was logged (UTC).
+ */
+export type At15 = string;
+export type CallId32 = string;
+export type FollowUps = string[];
+export type Notes2 = string;
+/**
+ * Milliseconds from the start of the call (when it was queued).
+ */
+export type OffsetMs15 = number;
+export type Outcome = string;
+/**
+ * `offline` (built from the log) or `llm`.
+ */
+export type Provider1 = string;
+/**
+ * Why the customer called.
+ */
+export type Reason5 = string;
+/**
+ * The trend at the last scored line.
+ */
+export type SentimentEnd = number | null;
+/**
+ * The customer's sentiment trend at the first scored line.
+ */
+export type SentimentStart = number | null;
+export type Seq15 = number;
+export type Type38 = "call_summary";
 
 export interface Protocol {
   client?: ClientMessage;
@@ -823,4 +858,24 @@ export interface CallWrappedUp {
   offset_ms: OffsetMs14;
   seq: Seq14;
   type: Type37;
+}
+/**
+ * To staff: what the call was about, what was done and how it ended; logged when it ends.
+ *
+ * `notes` says it all in a few sentences and pre-fills the agent's wrap-up notes.
+ */
+export interface CallSummaryEvent {
+  actions: Actions;
+  at: At15;
+  call_id: CallId32;
+  follow_ups: FollowUps;
+  notes: Notes2;
+  offset_ms: OffsetMs15;
+  outcome: Outcome;
+  provider: Provider1;
+  reason: Reason5;
+  sentiment_end: SentimentEnd;
+  sentiment_start: SentimentStart;
+  seq: Seq15;
+  type: Type38;
 }
