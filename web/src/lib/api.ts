@@ -124,3 +124,75 @@ export const api = {
   calls: (status?: string, limit = 20) =>
     request<CallSummary[]>("GET", `/api/calls?limit=${limit}${status ? `&status=${status}` : ""}`),
 };
+
+// Metrics (supervisors and admins): the same keys as src/earshot/metrics/schemas.py and the CSV columns.
+export type MetricsInterval = "15min" | "hour" | "day" | "week";
+
+export interface Kpis {
+  calls_handled: number;
+  calls_abandoned: number;
+  service_level: number | null;
+  average_speed_of_answer_s: number | null;
+  average_handle_time_s: number | null;
+  first_response_time_s: number | null;
+  resolution_rate: number | null;
+  abandonment_rate: number | null;
+  average_sentiment: number | null;
+  negative_call_share: number | null;
+  suggestion_acceptance_rate: number | null;
+  utilization: number | null;
+}
+
+export type KpiKey = keyof Kpis;
+
+export interface MetricsSummary extends Kpis {
+  from_date: string;
+  to_date: string;
+  service_level_seconds: number;
+}
+
+export interface TimeseriesPoint extends Kpis {
+  bucket_start: string;
+}
+
+export interface AgentRow extends Kpis {
+  agent_id: number;
+  agent_name: string;
+}
+
+export interface ReasonRow extends Omit<Kpis, "utilization"> {
+  reason: string | null;
+  utilization?: undefined;
+}
+
+export interface KpiDefinition {
+  key: string;
+  label: string;
+  unit: string;
+  definition: string;
+}
+
+export interface MetricAlert {
+  id: number;
+  kpi: string;
+  scope: string;
+  bucket_start: string;
+  value: number;
+  baseline: number;
+  score: number;
+  message: string;
+  created_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: number | null;
+}
+
+/** Each takes the query string the dashboard builds from its filters (state/dashboard.ts `metricsQuery`). */
+export const metricsApi = {
+  summary: (query: string) => request<MetricsSummary>("GET", `/api/metrics/summary?${query}`),
+  timeseries: (query: string) => request<TimeseriesPoint[]>("GET", `/api/metrics/timeseries?${query}`),
+  agents: (query: string) => request<AgentRow[]>("GET", `/api/metrics/agents?${query}`),
+  reasons: (query: string) => request<ReasonRow[]>("GET", `/api/metrics/reasons?${query}`),
+  definitions: () => request<KpiDefinition[]>("GET", "/api/metrics/definitions"),
+  alerts: () => request<MetricAlert[]>("GET", "/api/metrics/alerts"),
+  acknowledgeAlert: (id: number) => request<MetricAlert>("POST", `/api/metrics/alerts/${id}/acknowledge`),
+};
