@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from sqlalchemy import select
+
+from earshot.calls.models import Call
 from earshot.db import Database
 from earshot.metrics import queries
-from earshot.metrics.facts import rebuild_call_facts
-from earshot.metrics.models import AgentEvent
+from earshot.metrics.facts import MetricsRecorder, rebuild_call_facts
+from earshot.metrics.models import AgentEvent, CallFactsRow
 from earshot.metrics.presence import rebuild_agent_time
 from earshot.metrics.queries import Filters
+from earshot.sessions.log import append_event
 from tests.metrics.calllog import (
     T0, add_call, ended, feedback, queued, said, sentiment, started, suggestion, wrapped,
 )
@@ -131,3 +136,32 @@ async def test_utilization_is_busy_time_over_present_time_clipped_to_the_period(
     assert table[2]["utilization"] == 0.5
     assert all_agents["utilization"] == round(2.5 / 6, 4)
     assert hourly[2]["utilization"] == 0.5 and hourly[0]["utilization"] == 0.0 and hourly[1]["utilization"] == 1.0
+
+
+async def test_the_recorder_catches_up_on_calls_that_ended_or_were_wrapped_up_while_it_was_not_running(
+    database: Database,
+) -> None:
+    async with database.sessions() as session:
+        unseen = await add_call(session, [queued(), started(3, 1), ended(60)])
+        await session.commit()
+    await rebuild_call_facts(database)  # facts as of the end, then the wrap-up is logged unseen
+    async with database.sessions() as session:
+        call = await session.get(Call, unseen)
+        assert call is not None
+        await append_event(session, call, "call_wrapped_up", {"disposition": "resolved", "notes": ""},
+                           T0 + timedelta(seconds=70))
+        missing = await add_call(session, [queued(), ended(9, "abandoned")])
+        await session.commit()
+    recorder = MetricsRecorder(database)
+    recorder.start()
+    try:
+        for _ in range(100):
+            async with database.sessions() as session:
+                rows = {row.call_id: row for row in (await session.execute(select(CallFactsRow))).scalars()}
+            if missing in rows and rows[unseen].wrapped:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await recorder.stop()
+    assert rows[missing].abandoned == 1
+    assert rows[unseen].wrapped == 1 and rows[unseen].handle_s == 67

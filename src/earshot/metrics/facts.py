@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from earshot.calls.protocol import LoggedEvent
@@ -94,6 +94,27 @@ async def rebuild_call_facts(db: Database, progress: Callable[[int, int], None] 
     return written
 
 
+async def catch_up_call_facts(db: Database) -> int:
+    """Facts for ended calls that have none, or that were wrapped up since: what a restart may have missed
+    (calls ended at start-up, updates still queued when the last process stopped)."""
+    has_facts = exists().where(CallFactsRow.call_id == CallEvent.call_id)
+    missing = select(CallEvent.call_id).where(CallEvent.type == "call_ended", ~has_facts)
+    stale = (
+        select(CallEvent.call_id)
+        .join(CallFactsRow, CallFactsRow.call_id == CallEvent.call_id)
+        .where(CallEvent.type == "call_wrapped_up", CallFactsRow.wrapped == 0, CallFactsRow.handled == 1)
+    )
+    async with db.sessions() as session:
+        call_ids = sorted(set((await session.execute(missing)).scalars()) | set((await session.execute(stale)).scalars()))
+        written = 0
+        for start in range(0, len(call_ids), REBUILD_BATCH):
+            written += await refresh_call_facts(session, call_ids[start : start + REBUILD_BATCH])
+            await session.commit()
+    if written:
+        log.info("metrics: derived the facts of %d calls the last run had not", written)
+    return written
+
+
 async def count_call_facts(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count()).select_from(CallFactsRow))).scalar_one())
 
@@ -148,6 +169,10 @@ class MetricsRecorder:
         return False
 
     async def _run(self) -> None:
+        try:
+            await catch_up_call_facts(self.db)
+        except Exception:  # serving goes on; `earshot metrics rebuild` repairs the facts
+            log.exception("catching up call facts failed")
         while True:
             await self._wake.wait()
             self._wake.clear()
