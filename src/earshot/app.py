@@ -30,6 +30,7 @@ from earshot.inputs import InputGuard
 from earshot.metrics.alerts import AlertWatcher
 from earshot.metrics.facts import MetricsRecorder
 from earshot.metrics.routes import router as metrics_router
+from earshot.sessions.history_recorder import HistoryRecorder, create_summarizer
 from earshot.sessions.routes import router as sessions_router
 from earshot.transcription.routes import router as transcription_router
 from earshot.transcription.service import TranscriptionService
@@ -75,6 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub.observers.append(metrics.on_event)
         hub.agent_state_observers.append(metrics.on_agent_state)
         metrics.start()
+        summarize, close_summarizer = create_summarizer(settings)
+        history = HistoryRecorder(db, hub.log_event, summarize)
+        hub.observers.append(history.on_event)
         alert_watcher = AlertWatcher(db, settings)
         alert_watcher.start()
         staff_sockets = StaffSockets(hub.bus)
@@ -88,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.assist.stop()
             await staff_sockets.stop()
             await hub.stop()
+            await history.stop()
+            await close_summarizer()
             await alert_watcher.stop()
             await metrics.stop()
             await assist.provider.aclose()

@@ -254,6 +254,32 @@ def _load_audio_or_exit(file: Path) -> np.ndarray:
         raise typer.Exit(1) from exc
 
 
+@cli.command()
+def replay(
+    call_id: str,
+    speed: Annotated[float, typer.Option(min=0, help="1 is the original pace, 2 twice as fast, 0 all at once.")] = 1.0,
+    json_lines: Annotated[bool, typer.Option("--json", help="One event per line, as JSON (the same bytes every run).")] = False,
+) -> None:
+    """Print a call's timeline from the database the settings name, at the pace it happened."""
+    from earshot.db import Database
+    from earshot.sessions import replay as replaying
+
+    async def run() -> None:
+        db = Database(get_settings().resolved_database_url)
+        try:
+            timeline = await replaying.load_timeline(db, call_id)
+        finally:
+            await db.close()
+        text = replaying.json_lines(timeline) if json_lines else map(replaying.describe, timeline)
+        await replaying.play(list(zip((e.offset_ms for e in timeline), text)), speed, lambda line: typer.echo(line))
+
+    try:
+        asyncio.run(run())
+    except replaying.NoSuchCall as exc:
+        typer.echo(f"error: no call {call_id}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @users_cli.command("create")
 def users_create(
     username: str,

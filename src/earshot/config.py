@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     assist_llm_api_key: str = ""
     assist_llm_model: str = "llama3.1"
     assist_llm_timeout_seconds: float = 2.5
+    summary_llm_timeout_seconds: float = Field(
+        default=15.0, description="With the LLM provider: after this a call's summary is built offline."
+    )
     assist_sentiment_examples_path: Path | None = Field(
         default=None, description="Replaces the shipped sentiment_examples.yaml (utterances labelled by feeling)."
     )

@@ -5,8 +5,8 @@ from earshot.calls.models import Call
 from earshot.customers.models import Customer, Order, Ticket
 from earshot.db import Base
 from earshot.metrics.models import AgentEvent, AgentTime, CallFactsRow, MetricAlert
-from earshot.sessions.models import CallEvent
+from earshot.sessions.models import CallEvent, CallHistoryRow
 
 __all__ = [
-    "AgentEvent", "AgentTime", "Base", "Call", "CallEvent", "CallFactsRow", "Customer", "Login", "MetricAlert", "Order", "Ticket", "User"
+    "AgentEvent", "AgentTime", "Base", "Call", "CallEvent", "CallFactsRow", "CallHistoryRow", "Customer", "Login", "MetricAlert", "Order", "Ticket", "User"
 ]

@@ -1,21 +1,28 @@
-"""REST route for a call's event log, in order."""
+"""REST routes over the call event log: a call's events, the history, and exports."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from earshot.auth.deps import SupervisorUser
+from earshot.auth.deps import AgentUser, SupervisorUser
+from earshot.auth.models import Role, User
 from earshot.calls.models import Call
-from earshot.db import SessionDep
+from earshot.db import DatabaseDep, SessionDep
 from earshot.inputs import DbSeq
+from earshot.sessions import export
+from earshot.sessions.history import BadCursor, HistoryFilters, HistoryPage, history_page
 from earshot.sessions.log import read_events, to_message
 
-router = APIRouter(prefix="/api/calls", tags=["sessions"])
+router = APIRouter(tags=["sessions"])
+CSV_PAGE = 500
 
 
-@router.get("/{call_id}/events")
+@router.get("/api/calls/{call_id}/events")
 async def call_events(
     call_id: str,
     _user: SupervisorUser,
@@ -26,3 +33,61 @@ async def call_events(
     if await session.get(Call, call_id) is None:
         raise HTTPException(status_code=404, detail="no such call")
     return [to_message(event).model_dump(mode="json") for event in await read_events(session, call_id, after_seq)]
+
+
+async def page_or_400(session: AsyncSession, filters: HistoryFilters, user: User) -> HistoryPage:
+    try:
+        return await history_page(session, filters, user)
+    except BadCursor as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+
+
+@router.get("/api/history")
+async def history(filters: Annotated[HistoryFilters, Query()], user: AgentUser, session: SessionDep) -> HistoryPage:
+    """Calls, newest first by default: every call for supervisors and admins, their own for agents."""
+    return await page_or_400(session, filters, user)
+
+
+@router.get("/api/history.csv", response_class=StreamingResponse)
+async def history_csv(
+    filters: Annotated[HistoryFilters, Query()], user: AgentUser, session: SessionDep, db: DatabaseDep
+) -> StreamingResponse:
+    """The filtered history as CSV, every page of it (`cursor` and `limit` are ignored)."""
+    filters = filters.model_copy(update={"cursor": None, "limit": CSV_PAGE})
+    first = await page_or_400(session, filters, user)
+
+    async def rows() -> AsyncIterator[str]:
+        # Its own DB session: the request's is closed by the time the body streams.
+        yield export.history_csv_header() + export.history_csv_rows(first.items)
+        cursor = first.next_cursor
+        async with db.sessions() as reader:
+            while cursor is not None:
+                page = await history_page(reader, filters.model_copy(update={"cursor": cursor}), user)
+                yield export.history_csv_rows(page.items)
+                cursor = page.next_cursor
+
+    headers = {"Content-Disposition": 'attachment; filename="earshot-history.csv"'}
+    return StreamingResponse(rows(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.get("/api/calls/{call_id}/export")
+async def export_call(
+    call_id: str,
+    user: AgentUser,
+    session: SessionDep,
+    format: Annotated[Literal["json", "txt", "vtt", "srt"], Query()] = "json",
+) -> Response:
+    """One call as a file: its log (json), a transcript (txt), or captions (vtt, srt). Agents: their own calls."""
+    call = await session.get(Call, call_id)
+    if call is None or (not Role(user.role).at_least(Role.supervisor) and call.agent_id != user.id):
+        raise HTTPException(status_code=404, detail="no such call")
+    events = [to_message(event) for event in await read_events(session, call_id)]
+    if format == "json":
+        body = export.to_json(events)
+    elif format == "txt":
+        agent = await session.get(User, call.agent_id) if call.agent_id else None
+        body = export.to_text(call, agent.display_name if agent else None, events)
+    else:
+        body = export.to_vtt(events) if format == "vtt" else export.to_srt(events)
+    headers = {"Content-Disposition": f'attachment; filename="call-{call_id}.{format}"'}
+    return Response(body, media_type=export.MEDIA_TYPES[format], headers=headers)

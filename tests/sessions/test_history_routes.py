@@ -1,0 +1,163 @@
+"""History, export and the post-call summary on a live server: who sees which calls, and what the files hold."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import time
+from typing import Any
+
+import pytest
+
+from tests.harness import RunningServer, WsClient
+
+COMPLAINT = "My order 20417 never arrived and I am really upset about the parcel."
+
+
+async def answered_call(shop: RunningServer, agent: WsClient, name: str) -> tuple[str, WsClient]:
+    call_id, token = await shop.start_call(name)
+    customer = await shop.call_ws(call_id, token)
+    await customer.expect("hello")
+    await agent.expect("call_offer", call_id=call_id)
+    await agent.send({"type": "accept_offer", "call_id": call_id})
+    await customer.expect("call_started")
+    return call_id, customer
+
+
+async def logged(shop: RunningServer, call_id: str) -> list[dict[str, Any]]:
+    async with shop.http(await shop.login("supervisor")) as http:
+        response = await http.get(f"/api/calls/{call_id}/events")
+    response.raise_for_status()
+    return list(response.json())
+
+
+async def summary_of(shop: RunningServer, call_id: str, within: float = 10.0) -> dict[str, Any]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = [e for e in await logged(shop, call_id) if e["type"] == "call_summary"]
+        if found:
+            return found[0]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"call {call_id} got no call_summary within {within} s")
+
+
+async def finished_call(shop: RunningServer, agent: WsClient, name: str, line: str) -> str:
+    """A call agent's took: the customer says `line`, the agent answers, hangs up and wraps up."""
+    call_id, customer = await answered_call(shop, agent, name)
+    await customer.send({"type": "chat", "text": line})
+    await agent.expect("chat", text=line)
+    await agent.send({"type": "chat", "call_id": call_id, "text": "Let me trace that parcel for you."})
+    await customer.expect("chat", speaker="agent")
+    await agent.send({"type": "end_call", "call_id": call_id})
+    await customer.expect("call_ended")
+    await agent.expect("call_summary", call_id=call_id, timeout=10)
+    await agent.send({"type": "wrap_up", "call_id": call_id, "disposition": "follow_up", "notes": "Trace opened"})
+    await agent.expect("agent_state")
+    await summary_of(shop, call_id)
+    return call_id
+
+
+@pytest.fixture
+async def two_calls(shop: RunningServer) -> dict[str, str]:
+    """One call taken by agent1 (a complaint about a parcel), one by agent2 (a password reset)."""
+    agent1 = await shop.agent("agent1")
+    first = await finished_call(shop, agent1, "Oliver Bennett", COMPLAINT)
+    await agent1.send({"type": "set_availability", "available": False})
+    agent2 = await shop.agent("agent2")
+    second = await finished_call(shop, agent2, "Dana Wells", "I forgot my password and cannot log in.")
+    return {"agent1": first, "agent2": second}
+
+
+async def get(shop: RunningServer, who: str | None, path: str, **params: Any) -> Any:
+    token = await shop.login(who) if who else None
+    async with shop.http(token) as http:
+        return await http.get(path, params=params)
+
+
+async def test_the_summary_is_logged_when_the_call_ends_and_reaches_the_agent(shop: RunningServer) -> None:
+    agent = await shop.agent("agent1")
+    call_id = await finished_call(shop, agent, "Oliver Bennett", COMPLAINT)
+    summary = await summary_of(shop, call_id)
+    assert summary["provider"] == "offline"
+    assert "20417" in summary["reason"] and "ended by the agent" in summary["outcome"]
+    assert summary["notes"].startswith("Reason: ")
+    types = [e["type"] for e in await logged(shop, call_id)]
+    assert types.index("call_summary") > types.index("call_ended")
+
+
+async def test_agents_see_their_own_calls_supervisors_and_admins_every_call(
+    shop: RunningServer, two_calls: dict[str, str]
+) -> None:
+    for who, expected in [("agent1", {two_calls["agent1"]}), ("agent2", {two_calls["agent2"]}),
+                          ("supervisor", set(two_calls.values())), ("admin", set(two_calls.values()))]:  # fmt: skip
+        response = await get(shop, who, "/api/history")
+        assert response.status_code == 200, response.text
+        assert {item["call_id"] for item in response.json()["items"]} == expected, who
+
+
+@pytest.mark.parametrize("path", ["/api/history", "/api/history.csv", "/api/calls/{call}/export"])
+async def test_nobody_signed_in_and_no_customer_sees_history_or_exports(
+    shop: RunningServer, two_calls: dict[str, str], path: str
+) -> None:
+    call_id = two_calls["agent1"]
+    assert (await get(shop, None, path.format(call=call_id))).status_code == 401
+    # The customer's call token is no login.
+    async with shop.http() as http:
+        _, token = await shop.start_call("Nosy Customer")
+        http.headers["Authorization"] = f"Bearer {token}"
+        assert (await http.get(path.format(call=call_id))).status_code == 401
+
+
+async def test_an_agent_cannot_export_a_call_they_did_not_take(shop: RunningServer, two_calls: dict[str, str]) -> None:
+    other = two_calls["agent2"]
+    for fmt in ("json", "txt", "vtt", "srt"):
+        assert (await get(shop, "agent1", f"/api/calls/{other}/export", format=fmt)).status_code == 404
+        assert (await get(shop, "agent2", f"/api/calls/{other}/export", format=fmt)).status_code == 200
+        assert (await get(shop, "supervisor", f"/api/calls/{other}/export", format=fmt)).status_code == 200
+    rows = list(csv.DictReader(io.StringIO((await get(shop, "agent1", "/api/history.csv")).text)))
+    assert [row["call_id"] for row in rows] == [two_calls["agent1"]]
+
+
+async def test_history_filters_and_text_search(shop: RunningServer, two_calls: dict[str, str]) -> None:
+    async def ids(**params: Any) -> list[str]:
+        response = await get(shop, "supervisor", "/api/history", **params)
+        assert response.status_code == 200, response.text
+        return [item["call_id"] for item in response.json()["items"]]
+
+    parcel, password = two_calls["agent1"], two_calls["agent2"]
+    assert await ids(q="parcel upset") == [parcel]
+    assert await ids(q="parcels upsetting") == [parcel]  # stemmed alike on SQLite and PostgreSQL
+    assert await ids(q="trace parcel") == [password, parcel]  # the agent said it on both
+    assert await ids(q="password") == [password]
+    assert await ids(q="upset password") == []
+    assert await ids(q='"; DROP TABLE calls; --') == []
+    assert await ids(customer="benn") == [parcel]
+    assert await ids(disposition="follow_up", end_reason="hangup") == [password, parcel]
+    assert await ids(sort="oldest") == [parcel, password]
+    assert await ids(channel="phone") == []
+    page = (await get(shop, "supervisor", "/api/history", limit=1)).json()
+    assert [i["call_id"] for i in page["items"]] == [password] and page["next_cursor"]
+    second = (await get(shop, "supervisor", "/api/history", limit=1, cursor=page["next_cursor"])).json()
+    assert [i["call_id"] for i in second["items"]] == [parcel] and second["next_cursor"] is None
+    assert (await get(shop, "supervisor", "/api/history", cursor="garbage")).status_code == 400
+    assert (await get(shop, "supervisor", "/api/history", nonsense="1")).status_code == 422
+    item = page["items"][0]
+    assert item["summary"].startswith("Reason: ") and item["had_alert"] in (True, False)
+
+
+async def test_exports_carry_the_log_the_transcript_and_captions(shop: RunningServer, two_calls: dict[str, str]) -> None:
+    call_id = two_calls["agent1"]
+    log = await logged(shop, call_id)
+    as_json = await get(shop, "supervisor", f"/api/calls/{call_id}/export", format="json")
+    assert json.loads(as_json.text) == log
+    assert as_json.text == (await get(shop, "supervisor", f"/api/calls/{call_id}/export", format="json")).text
+    text = (await get(shop, "supervisor", f"/api/calls/{call_id}/export", format="txt")).text
+    assert f"Customer (chat): {COMPLAINT}" in text and "Summary:\nReason: " in text
+    vtt = await get(shop, "supervisor", f"/api/calls/{call_id}/export", format="vtt")
+    assert vtt.headers["content-type"].startswith("text/vtt")
+    assert vtt.text.startswith("WEBVTT\n\n") and f"<v Customer>{COMPLAINT}" in vtt.text
+    srt = (await get(shop, "supervisor", f"/api/calls/{call_id}/export", format="srt")).text
+    assert srt.startswith("1\n00:00:") and " --> " in srt and f"Customer: {COMPLAINT}" in srt
+    assert (await get(shop, "supervisor", f"/api/calls/{call_id}/export", format="docx")).status_code == 422
