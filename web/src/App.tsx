@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import { AppHeader } from "./components/AppHeader";
 import { Link, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import type { Role } from "./lib/api";
@@ -9,6 +9,9 @@ import { AgentPage } from "./pages/AgentPage";
 import { CallPage } from "./pages/CallPage";
 import { LoginPage } from "./pages/LoginPage";
 import { SupervisorPage } from "./pages/SupervisorPage";
+
+// The dashboard brings its charting library; load it only for those who open it.
+const DashboardPage = lazy(() => import("./pages/DashboardPage").then((module) => ({ default: module.DashboardPage })));
 
 function Loading() {
   return (
@@ -70,6 +73,16 @@ export function App() {
       <Route path="/call" element={<CallPage />} />
       <Route path="/agent" element={<RequireRole role="agent"><AgentPage /></RequireRole>} />
       <Route path="/supervisor" element={<RequireRole role="supervisor"><SupervisorPage /></RequireRole>} />
+      <Route
+        path="/dashboard"
+        element={
+          <RequireRole role="supervisor">
+            <Suspense fallback={<Loading />}>
+              <DashboardPage />
+            </Suspense>
+          </RequireRole>
+        }
+      />
       <Route path="/admin/users" element={<RequireRole role="admin"><AdminUsersPage /></RequireRole>} />
       <Route path="*" element={<NotFoundPage />} />
     </Routes>

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AgentRow, Kpis, TimeseriesPoint } from "../src/lib/api";
 import {
   CHARTS,
+  alertScope,
   KPIS,
   bucketSeconds,
   bucketStarts,
@@ -129,6 +130,12 @@ describe("dashboard formatting", () => {
     expect(info.map((kpi) => kpi.key)).toEqual(KPIS.map((kpi) => kpi.key));
     expect(info[0]).toEqual({ key: "calls_handled", unit: "count", label: "Calls handled", definition: "Calls an agent answered." });
     expect(info[1].definition).toBe("");
+  });
+
+  it("names whom an alert is about", () => {
+    expect(alertScope("all", [])).toBeNull();
+    expect(alertScope("agent:3", [{ id: 3, name: "Alex Agent" }])).toBe("Alex Agent");
+    expect(alertScope("agent:4", [])).toBe("Agent #4");
   });
 
   it("names call reasons and puts the busiest agents first", () => {

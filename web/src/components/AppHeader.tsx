@@ -12,6 +12,7 @@ export function AppHeader({ children }: { children?: ReactNode }) {
       <nav aria-label="Main">
         {hasRole(user, "agent") && <NavLink to="/agent">Agent console</NavLink>}
         {hasRole(user, "supervisor") && <NavLink to="/supervisor">Supervisor</NavLink>}
+        {hasRole(user, "supervisor") && <NavLink to="/dashboard">Dashboard</NavLink>}
         {hasRole(user, "admin") && <NavLink to="/admin/users">Users</NavLink>}
       </nav>
       <div className="header-tools">{children}</div>

@@ -221,6 +221,13 @@ export function mergeAgentOptions(known: { id: number; name: string }[], rows: A
   return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Whom an alert is about: "agent:3" names the agent; "all" (the whole center) needs no label. */
+export function alertScope(scope: string, agents: { id: number; name: string }[]): string | null {
+  const agent = /^agent:(\d+)$/.exec(scope);
+  if (agent) return agents.find((each) => each.id === Number(agent[1]))?.name ?? `Agent #${agent[1]}`;
+  return scope === "all" ? null : scope;
+}
+
 /** The charts: every KPI appears in one of them, grouped by unit so an axis means one thing. */
 export const CHARTS: { id: string; title: string; unit: KpiUnit; kind: "bars" | "lines"; keys: KpiKey[] }[] = [
   { id: "volume", title: "Call volume", unit: "count", kind: "bars", keys: ["calls_handled", "calls_abandoned"] },
