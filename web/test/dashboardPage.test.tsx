@@ -6,9 +6,10 @@ import { DashboardPage } from "../src/pages/DashboardPage";
 
 // uPlot draws on a canvas, which jsdom has not got; the page's own markup is what is tested here.
 vi.mock("uplot", () => {
-  const uPlot = vi.fn(function (this: { setSize: () => void; destroy: () => void }) {
+  const uPlot = vi.fn(function (this: { setSize: () => void; destroy: () => void; setData: () => void }) {
     this.setSize = () => undefined;
     this.destroy = () => undefined;
+    this.setData = () => undefined;
   });
   return { default: Object.assign(uPlot, { paths: { bars: () => () => null }, tzDate: (date: Date) => date }) };
 });

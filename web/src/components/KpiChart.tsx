@@ -55,6 +55,10 @@ function options(data: ChartData, unit: KpiUnit, kind: "bars" | "lines", width: 
   };
 }
 
+function aligned(data: ChartData): uPlot.AlignedData {
+  return [data.x, ...data.series.map((series) => series.values)];
+}
+
 /** The intervals with something to show: a table of zeros and dashes helps nobody. */
 function rowsWithData(data: ChartData): number[] {
   return data.x.map((_, row) => row).filter((row) => data.series.some((series) => series.values[row] !== null && series.values[row] !== 0));
@@ -75,17 +79,33 @@ export function KpiChart({ title, unit, kind, data, interval, summary }: KpiChar
   const box = useRef<HTMLDivElement>(null);
   const [showTable, setShowTable] = useState(false);
 
+  const plot = useRef<uPlot | null>(null);
+  const latest = useRef(data);
+  latest.current = data;
+  // A new plot only when what is drawn changes (unit, kind, series); new figures just replace the data,
+  // so the refresh every 30 s keeps the cursor and the legend where they are.
+  const shape = `${unit}|${kind}|${data.series.map((series) => `${series.key}:${series.label}`).join(",")}`;
+
   useEffect(() => {
     const element = box.current;
     if (!element) return;
-    const plot = new uPlot(options(data, unit, kind, element.clientWidth || 600), [data.x, ...data.series.map((series) => series.values)], element);
-    const resize = new ResizeObserver(() => plot.setSize({ width: element.clientWidth, height: HEIGHT }));
+    const current = latest.current;
+    const created = new uPlot(options(current, unit, kind, element.clientWidth || 600), aligned(current), element);
+    plot.current = created;
+    const resize = new ResizeObserver(() => created.setSize({ width: element.clientWidth, height: HEIGHT }));
     resize.observe(element);
     return () => {
       resize.disconnect();
-      plot.destroy();
+      created.destroy();
+      plot.current = null;
     };
-  }, [data, unit, kind]);
+    // `shape` names everything of `data` the options depend on.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shape]);
+
+  useEffect(() => {
+    plot.current?.setData(aligned(data));
+  }, [data]);
 
   return (
     <figure className="chart">
