@@ -81,3 +81,15 @@ async def test_an_overloaded_server_sheds_assist_whatever_the_backlog() -> None:
     await asyncio.sleep(0.05)
     assert (pipeline.shed, provider.asked) == (1, 1)
     await pipeline.stop()
+
+
+def test_a_saturated_assist_makes_new_calls_busy() -> None:
+    from earshot.calls.admission import Admission, LoopLag
+    from earshot.config import Settings
+
+    strained = [False]
+    admission = Admission(Settings(_env_file=None), lambda: 0, LoopLag(), lambda: strained[0])  # type: ignore[call-arg]
+    assert admission.admit("10.0.0.1") is None
+    strained[0] = True
+    refusal = admission.admit("10.0.0.2")
+    assert refusal is not None and refusal.status == 503 and refusal.retry_after > 0

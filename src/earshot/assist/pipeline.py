@@ -67,6 +67,11 @@ class AssistPipeline:
         self._tasks: set[asyncio.Task[None]] = set()
         hub.observers.append(self.on_event)
 
+    @property
+    def saturated(self) -> bool:
+        """Its backlog is full: new utterances are being shed (and the server is strained)."""
+        return len(self._tasks) >= self.max_backlog
+
     def on_event(self, event: LoggedEvent) -> None:
         """Called by the hub for every logged event, after it was published."""
         kind = getattr(event, "type", "")
@@ -93,7 +98,7 @@ class AssistPipeline:
         # A newer utterance supersedes the suggestion still being worked out for an older one.
         if state.pending is not None and not state.pending.done():
             state.pending.cancel()
-        if len(self._tasks) >= self.max_backlog or self.overloaded():
+        if self.saturated or self.overloaded():
             self.shed += 1
             log.warning(
                 "assist shed (%d tasks in flight): call %s seq %d gets no suggestion (%d shed)",

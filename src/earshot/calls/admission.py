@@ -2,7 +2,8 @@
 
 New calls are refused before existing calls suffer: a flood from one address is answered 429
 once its budget is spent, any flood once the server's is, and everyone gets 503 while the queue
-is full or the event loop is lagging. Both come with `Retry-After`.
+is full, the event loop lags, or work piles up behind it (assist's backlog is full). Both come
+with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -63,11 +64,18 @@ class Admission:
     """Decides whether a new call may be queued; `waiting` says how many calls wait for an agent."""
 
     def __init__(
-        self, settings: Settings, waiting: Callable[[], int], lag: LoopLag, clock: Callable[[], float] = time.monotonic
+        self,
+        settings: Settings,
+        waiting: Callable[[], int],
+        lag: LoopLag,
+        strained: Callable[[], bool] = lambda: False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.waiting = waiting
         self.lag = lag
+        # Work piling up off the event loop (database writes behind assist): the loop looks idle.
+        self.strained = strained
         self._clock = clock
         self._overall = TokenBucket(settings.call_start_burst, settings.call_starts_per_second, clock)
         self._addresses: OrderedDict[str, TokenBucket] = OrderedDict()
@@ -84,7 +92,7 @@ class Admission:
     def _busy(self) -> Refusal | None:
         if self.waiting() >= self.settings.max_waiting_calls:
             return Refusal(503, BUSY_RETRY_SECONDS, "all lines are busy; please try again shortly")
-        if self.lag.seconds * 1000 > self.settings.busy_loop_lag_ms:
+        if self.lag.seconds * 1000 > self.settings.busy_loop_lag_ms or self.strained():
             return Refusal(503, BUSY_RETRY_SECONDS, "the service is overloaded; please try again shortly")
         return None
 
