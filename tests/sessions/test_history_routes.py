@@ -115,3 +115,14 @@ async def test_exports_carry_the_log_the_transcript_and_captions(shop: RunningSe
     srt = (await get(shop, "supervisor", f"/api/calls/{call_id}/export", format="srt")).text
     assert srt.startswith("1\n00:00:") and " --> " in srt and f"Customer: {COMPLAINT}" in srt
     assert (await get(shop, "supervisor", f"/api/calls/{call_id}/export", format="docx")).status_code == 422
+
+
+async def test_the_calls_list_takes_the_same_filters_and_a_cursor(shop: RunningServer, two_calls: dict[str, str]) -> None:
+    first = await get(shop, "supervisor", "/api/calls", limit=1)
+    assert [c["call_id"] for c in first.json()] == [two_calls["agent2"]]
+    second = await get(shop, "supervisor", "/api/calls", limit=1, cursor=first.headers["X-Next-Cursor"])
+    assert [c["call_id"] for c in second.json()] == [two_calls["agent1"]] and "X-Next-Cursor" not in second.headers
+    assert [c["call_id"] for c in (await get(shop, "supervisor", "/api/calls", q="upset", status="ended")).json()] == [
+        two_calls["agent1"]
+    ]
+    assert (await get(shop, "agent1", "/api/calls")).status_code == 403

@@ -1,19 +1,15 @@
-"""REST routes for calls: a customer starts one; staff list and inspect them."""
+"""REST routes for calls: a customer starts one; staff inspect them."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, HTTPException, Request, status
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
-
-from earshot.auth.deps import AgentUser, SupervisorUser
+from earshot.auth.deps import AgentUser
 from earshot.auth.models import Role, User
 from earshot.auth.proxies import client_address
 from earshot.calls.admission import Admission
 from earshot.calls.hub import CallHub
-from earshot.calls.models import Call, CallStatus
+from earshot.calls.models import Call
 from earshot.calls.schemas import CallStarted, CallSummary, StartCall
 from earshot.db import SessionDep
 
@@ -43,20 +39,7 @@ async def start_call(body: StartCall, request: Request) -> CallStarted:
     return CallStarted(call_id=call.id, token=token)
 
 
-@router.get("")
-async def list_calls(
-    _user: SupervisorUser,
-    session: SessionDep,
-    status_: Annotated[CallStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> list[CallSummary]:
-    """Newest first."""
-    agent = aliased(User)
-    query = select(Call, agent).outerjoin(agent, Call.agent_id == agent.id).order_by(Call.queued_at.desc()).limit(limit)
-    if status_ is not None:
-        query = query.where(Call.status == status_)
-    rows = (await session.execute(query)).all()
-    return [_summary(call, agent_user) for call, agent_user in rows]
+# GET /api/calls (the list, with the history's filters) lives in sessions/routes.py.
 
 
 @router.get("/{call_id}")

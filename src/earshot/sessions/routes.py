@@ -15,7 +15,7 @@ from earshot.calls.models import Call
 from earshot.db import DatabaseDep, SessionDep
 from earshot.inputs import DbSeq
 from earshot.sessions import export
-from earshot.sessions.history import BadCursor, HistoryFilters, HistoryPage, history_page
+from earshot.sessions.history import BadCursor, HistoryFilters, HistoryItem, HistoryPage, history_page
 from earshot.sessions.log import read_events, to_message
 
 router = APIRouter(tags=["sessions"])
@@ -40,6 +40,17 @@ async def page_or_400(session: AsyncSession, filters: HistoryFilters, user: User
         return await history_page(session, filters, user)
     except BadCursor as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
+
+
+@router.get("/api/calls")
+async def list_calls(
+    filters: Annotated[HistoryFilters, Query()], user: SupervisorUser, session: SessionDep, response: Response
+) -> list[HistoryItem]:
+    """Calls, newest first, with the history's filters; the next page's `cursor` is in the `X-Next-Cursor` header."""
+    page = await page_or_400(session, filters, user)
+    if page.next_cursor is not None:
+        response.headers["X-Next-Cursor"] = page.next_cursor
+    return page.items
 
 
 @router.get("/api/history")
