@@ -266,12 +266,12 @@ def replay(
 
     async def run() -> None:
         db = Database(get_settings().resolved_database_url)
+        render = replaying.to_json_line if json_lines else replaying.describe
         try:
-            timeline = await replaying.load_timeline(db, call_id)
+            frames = ((e.offset_ms, render(e)) async for e in replaying.stream_timeline(db, call_id))
+            await replaying.play(frames, speed, lambda line: typer.echo(line))
         finally:
             await db.close()
-        text = replaying.json_lines(timeline) if json_lines else map(replaying.describe, timeline)
-        await replaying.play(list(zip((e.offset_ms for e in timeline), text)), speed, lambda line: typer.echo(line))
 
     try:
         asyncio.run(run())

@@ -38,10 +38,11 @@ async def append_event(
     return event
 
 
-async def read_events(session: AsyncSession, call_id: str, after_seq: int = 0) -> Sequence[CallEvent]:
-    result = await session.execute(
-        select(CallEvent).where(CallEvent.call_id == call_id, CallEvent.seq > after_seq).order_by(CallEvent.seq)
-    )
+async def read_events(
+    session: AsyncSession, call_id: str, after_seq: int = 0, limit: int | None = None
+) -> Sequence[CallEvent]:
+    query = select(CallEvent).where(CallEvent.call_id == call_id, CallEvent.seq > after_seq).order_by(CallEvent.seq)
+    result = await session.execute(query.limit(limit) if limit is not None else query)
     return result.scalars().all()
 
 
