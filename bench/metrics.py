@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from earshot.auth.models import User
 from earshot.calls.models import Call
 from earshot.db import Database
 from earshot.metrics import queries
@@ -79,7 +80,10 @@ def _calls(count: int, days: int, agents: int, rng: random.Random) -> tuple[list
 
 async def fill(db: Database, count: int, days: int, agents: int) -> None:
     calls, facts, states = _calls(count, days, agents, random.Random(42))
+    staff = [dict(id=i, username=f"agent{i}", display_name=f"Agent {i}", password_hash="x", role="agent",
+                  is_active=True, created_at=END, updated_at=END) for i in range(1, agents + 1)]
     async with db.sessions() as session:
+        await session.execute(insert(User), staff)
         for table, rows in ((Call, calls), (CallFactsRow, facts), (AgentEvent, states)):
             for start in range(0, len(rows), CHUNK):
                 await session.execute(insert(table), rows[start : start + CHUNK])

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from earshot.auth.models import Role, User
 from earshot.calls.models import Call, CallStatus
 from earshot.metrics.kpi import LoggedFact
 from earshot.sessions.log import append_event
@@ -68,6 +69,14 @@ def reconnected(at: float, speaker: str) -> Step:
 
 def facts_input(steps: list[Step], start: datetime = T0) -> list[LoggedFact]:
     return [LoggedFact(kind, start + timedelta(seconds=at), payload) for at, kind, payload in steps]
+
+
+async def add_agents(session: AsyncSession, count: int = 3) -> None:
+    """Staff accounts with ids 1..count (the per-agent table lists staff members); the caller commits."""
+    for agent_id in range(1, count + 1):
+        session.add(User(id=agent_id, username=f"agent{agent_id}", display_name=f"Agent {agent_id}",
+                         password_hash="x", role=Role.agent))
+    await session.flush()
 
 
 async def add_call(session: AsyncSession, steps: list[Step], start: datetime = T0) -> str:

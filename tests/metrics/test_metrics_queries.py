@@ -18,7 +18,7 @@ from earshot.metrics.presence import rebuild_agent_time
 from earshot.metrics.queries import Filters
 from earshot.sessions.log import append_event
 from tests.metrics.calllog import (
-    T0, add_call, ended, feedback, queued, said, sentiment, started, suggestion, wrapped,
+    T0, add_agents, add_call, ended, feedback, queued, said, sentiment, started, suggestion, wrapped,
 )
 
 DAY = Filters.for_dates(T0.date(), T0.date())
@@ -27,6 +27,7 @@ SL = 20.0
 
 async def _seed(database: Database) -> None:
     async with database.sessions() as session:
+        await add_agents(session)
         # agent 1: answered in 10 s, resolved, accepted a suggestion, ended positive
         await add_call(session, [
             queued(), started(10, 1), said(12, "customer"), said(16, "agent"), sentiment(13, 0.6),
@@ -112,6 +113,7 @@ async def test_utilization_is_busy_time_over_present_time_clipped_to_the_period(
         return AgentEvent(agent_id=agent, state=name, at=at, at_epoch=at.timestamp())
 
     async with database.sessions() as session:
+        await add_agents(session)
         session.add_all([
             # agent 1 logged in the evening before: available from 23:00, so 1 h of that day is outside
             state(1, day_start - timedelta(hours=1), "available"),

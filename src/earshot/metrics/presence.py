@@ -72,7 +72,7 @@ async def latest_state(session: AsyncSession, agent_id: int) -> tuple[str, float
         await session.execute(
             select(AgentEvent.state, AgentEvent.at_epoch)
             .where(AgentEvent.agent_id == agent_id)
-            .order_by(AgentEvent.at_epoch.desc(), AgentEvent.id.desc())
+            .order_by(AgentEvent.at_epoch.desc())  # the (agent_id, at_epoch) index, read backwards
             .limit(1)
         )
     ).first()

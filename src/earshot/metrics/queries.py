@@ -44,10 +44,8 @@ class Filters:
         start = datetime.combine(first, time(), tzinfo=UTC)
         return cls(start, datetime.combine(last, time(), tzinfo=UTC) + timedelta(days=1), **filters)
 
-    def facts_where(self, by_agent: bool = False) -> list[ColumnElement[bool]]:
-        """The WHERE clauses on call facts; `by_agent` steers SQLite to the agent-first index (see `agents`)."""
-        queued = F.queued_epoch + 0 if by_agent else F.queued_epoch
-        clauses = [queued >= int(self.start.timestamp()), queued < int(self.end.timestamp())]
+    def facts_where(self) -> list[ColumnElement[bool]]:
+        clauses = [F.queued_epoch >= int(self.start.timestamp()), F.queued_epoch < int(self.end.timestamp())]
         if self.agent_id is not None:
             clauses.append(F.agent_id == self.agent_id)
         if self.channel:
@@ -162,21 +160,34 @@ class _EmptyRow:
     accepted: int = 0
 
 
+def _of_agents(session: AsyncSession, column: Any, agent_ids: list[int]) -> ColumnElement[bool]:
+    """Rows of these agents, worded for each database's planner.
+
+    SQLite: `IN (...)` makes one seek per agent into the agent-first covering index, already in
+    agent order, so the work grows with the period asked for, not with the whole history (it would
+    otherwise read the period index and sort). PostgreSQL plans `IS NOT NULL` well (a parallel
+    scan and hash aggregate), while its generic plan for a long `= ANY($1)` list is slow.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return column.in_(agent_ids)  # type: ignore[no-any-return]
+    return column.is_not(None)  # type: ignore[no-any-return]
+
+
 async def agents(session: AsyncSession, filters: Filters, service_level_seconds: float) -> list[dict[str, Any]]:
-    """The per-agent table: each agent with calls or logged-in time in the period."""
+    """The per-agent table: each staff member with calls or logged-in time in the period."""
+    staff = select(User.id, User.display_name).order_by(User.id)
+    if filters.agent_id is not None:
+        staff = staff.where(User.id == filters.agent_id)
+    names: dict[int, str] = dict((await session.execute(staff)).tuples().all())
     query = (
         select(F.agent_id, *_aggregates(service_level_seconds))
-        # `queued_epoch + 0` hides the period index from SQLite's planner, which would read it and then
-        # sort by agent; the agent-first covering index is already in order.
-        .where(*filters.facts_where(by_agent=True), F.agent_id.is_not(None))
+        .where(*filters.facts_where(), _of_agents(session, F.agent_id, list(names)))
         .group_by(F.agent_id)
     )
     rows = {int(row.agent_id): row for row in await session.execute(query)}
-    times = await agent_time(session, filters, per_agent=True)
-    ids = sorted(set(rows) | {agent for agent in times if agent is not None})
-    names = dict((await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))).tuples().all())
+    times = await agent_time(session, filters, per_agent=list(names))
     table = []
-    for agent_id in ids:
+    for agent_id in sorted((set(rows) | {agent for agent in times if agent is not None}) & set(names)):
         busy, present = times.get(agent_id, (0.0, 0.0))
         kpis = kpis_of(rows.get(agent_id) or _EmptyRow(), _ratio(busy, present))
         table.append({"agent_id": agent_id, "agent_name": names.get(agent_id, f"agent {agent_id}"), **kpis})
@@ -204,7 +215,7 @@ async def _open_spans(session: AsyncSession, filters: Filters) -> list[tuple[int
     latest = (
         select(AgentEvent.state, AgentEvent.at_epoch)
         .where(AgentEvent.agent_id == User.id)
-        .order_by(AgentEvent.at_epoch.desc(), AgentEvent.id.desc())
+        .order_by(AgentEvent.at_epoch.desc())  # the (agent_id, at_epoch) index, read backwards
         .limit(1)
         .correlate(User)
     )
@@ -221,28 +232,27 @@ async def _open_spans(session: AsyncSession, filters: Filters) -> list[tuple[int
 
 
 async def agent_time(
-    session: AsyncSession, filters: Filters, per_agent: bool = False
+    session: AsyncSession, filters: Filters, per_agent: list[int] | None = None
 ) -> dict[int | None, tuple[float, float]]:
     """Seconds busy (in a call or wrap-up) and present (logged in, not unavailable) in the period.
 
-    Keyed by agent id when `per_agent`, else by None for all agents together.
+    Keyed by agent id for the agents in `per_agent`, else by None for all agents together.
     """
-    bucket = T.bucket_epoch + 0 if per_agent else T.bucket_epoch  # per agent: the agent-first index (see `agents`)
-    where = [bucket >= int(filters.start.timestamp()), bucket < int(filters.end.timestamp())]
+    where = [T.bucket_epoch >= int(filters.start.timestamp()), T.bucket_epoch < int(filters.end.timestamp())]
     if filters.agent_id is not None:
         where.append(T.agent_id == filters.agent_id)
-    if per_agent:
-        where.append(T.agent_id.is_not(None))
-    key = T.agent_id if per_agent else literal(0)
+    if per_agent is not None:
+        where.append(_of_agents(session, T.agent_id, per_agent))
+    key = T.agent_id if per_agent is not None else literal(0)
     query = select(key, func.sum(T.busy_s), func.sum(T.present_s)).where(*where)
-    if per_agent:
+    if per_agent is not None:
         query = query.group_by(T.agent_id)
     totals: dict[int | None, list[float]] = {}
     for agent_id, busy, present in await session.execute(query):
         if busy is not None:
-            totals[int(agent_id) if per_agent else None] = [float(busy), float(present)]
+            totals[int(agent_id) if per_agent is not None else None] = [float(busy), float(present)]
     for agent_id, state, began, ended in await _open_spans(session, filters):
-        entry = totals.setdefault(agent_id if per_agent else None, [0.0, 0.0])
+        entry = totals.setdefault(agent_id if per_agent is not None else None, [0.0, 0.0])
         entry[1] += ended - began
         if state in BUSY_STATES:
             entry[0] += ended - began
