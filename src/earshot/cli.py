@@ -23,6 +23,8 @@ users_cli = typer.Typer(help="Manage staff accounts.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 metrics_cli = typer.Typer(help="Maintain the metrics read models.", no_args_is_help=True)
 cli.add_typer(metrics_cli, name="metrics")
+history_cli = typer.Typer(help="Maintain the call history's read model and search index.", no_args_is_help=True)
+cli.add_typer(history_cli, name="history")
 
 
 @cli.command()
@@ -253,6 +255,24 @@ def _load_audio_or_exit(file: Path) -> np.ndarray:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
 
+
+@history_cli.command("rebuild")
+def history_rebuild() -> None:
+    """Rewrite every ended call's history row and searchable text from its log (after an upgrade, or to repair)."""
+    from earshot.db import Database
+    from earshot.sessions.history_recorder import rebuild_history
+
+    async def run(advance: Callable[[str, int, int], None]) -> int:
+        db = Database(get_settings().resolved_database_url)
+        try:
+            await db.migrate()
+            return await rebuild_history(db, lambda done, total: advance("history", done, total))
+        finally:
+            await db.close()
+
+    with _progress_bar() as advance:
+        written = asyncio.run(run(advance))
+    typer.echo(f"{written} calls")
 
 @cli.command()
 def replay(

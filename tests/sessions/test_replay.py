@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from earshot.db import Database
 from earshot.sessions.replay import play
-from tests.sessions.calllog import LATE_PARCEL, store
+from tests.sessions.calllog import LATE_PARCEL, earshot_cli, store
 
 CALL_ID = "r" * 32
-
-
-def _earshot(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EARSHOT_DATA_DIR": str(data_dir), "EARSHOT_DATABASE_URL": ""}
-    return subprocess.run([sys.executable, "-m", "earshot", *args], env=env, capture_output=True, text=True, timeout=60)
 
 
 async def _seed(data_dir: Path) -> None:
@@ -33,8 +25,8 @@ async def _seed(data_dir: Path) -> None:
 
 async def test_replay_json_is_the_log_line_by_line_and_the_same_bytes_every_run(tmp_path: Path) -> None:
     await _seed(tmp_path)
-    first = _earshot(["replay", CALL_ID, "--json", "--speed", "0"], tmp_path)
-    second = _earshot(["replay", CALL_ID, "--json", "--speed", "0"], tmp_path)
+    first = earshot_cli(["replay", CALL_ID, "--json", "--speed", "0"], tmp_path)
+    second = earshot_cli(["replay", CALL_ID, "--json", "--speed", "0"], tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     events = [json.loads(line) for line in first.stdout.splitlines()]
@@ -44,12 +36,12 @@ async def test_replay_json_is_the_log_line_by_line_and_the_same_bytes_every_run(
 
 async def test_replay_prints_a_readable_timeline_and_refuses_an_unknown_call(tmp_path: Path) -> None:
     await _seed(tmp_path)
-    text = _earshot(["replay", CALL_ID, "--speed", "0"], tmp_path)
+    text = earshot_cli(["replay", CALL_ID, "--speed", "0"], tmp_path)
     lines = text.stdout.splitlines()
     assert lines[0] == "00:00.000 #1 call_queued"
     assert "00:10.600 #4 transcript customer: My order 20417 is two weeks late and I am furious." in lines
     assert lines[-1] == "00:30.000 #13 call_ended hangup by agent"
-    missing = _earshot(["replay", "nosuchcall", "--speed", "0"], tmp_path)
+    missing = earshot_cli(["replay", "nosuchcall", "--speed", "0"], tmp_path)
     assert missing.returncode == 1 and "no call nosuchcall" in missing.stderr
 
 
