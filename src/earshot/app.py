@@ -27,7 +27,7 @@ from earshot.config import Settings, get_settings
 from earshot.customers.routes import router as customers_router
 from earshot.db import Database, DatabaseDep
 from earshot.inputs import InputGuard
-from earshot.metrics.alerts import AlertWatcher
+from earshot.metrics.alerts import AlertWatcher, announce_on
 from earshot.metrics.facts import MetricsRecorder
 from earshot.metrics.routes import router as metrics_router
 from earshot.sessions.history_recorder import HistoryRecorder, create_summarizer
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summarize, close_summarizer = create_summarizer(settings)
         history = HistoryRecorder(db, hub.log_event, summarize)
         hub.observers.append(history.on_event)
-        alert_watcher = AlertWatcher(db, settings)
+        alert_watcher = AlertWatcher(db, settings, announce_on(hub.bus))
         alert_watcher.start()
         staff_sockets = StaffSockets(hub.bus)
         await staff_sockets.start()

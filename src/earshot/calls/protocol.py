@@ -271,6 +271,21 @@ class LiveCalls(Message):
     calls: list[LiveCall]
 
 
+class MetricAlert(Message):
+    """To supervisors: a KPI drifted from its own history (see docs/metrics.md); listed until acknowledged."""
+
+    type: Literal["metric_alert"] = "metric_alert"
+    id: int = Field(description="Acknowledge with POST /api/metrics/alerts/{id}/acknowledge.")
+    kpi: str = Field(description="The KPI that moved (a summary key), or `negative_streak`.")
+    scope: str = Field(description="`all`, or `agent:<id>` for one agent.")
+    bucket_start: datetime = Field(description="The hour judged (or the first call of a streak).")
+    value: float
+    baseline: float
+    score: float = Field(description="Robust z-score against the baseline (the streak's length for a streak).")
+    message: str = Field(description="What moved, by how much, against what baseline.")
+    created_at: datetime
+
+
 class Resumed(Message):
     """Sent after the missed events of a `resume` (or the history of a `watch`) were replayed."""
 
@@ -465,6 +480,7 @@ ServerMessage = Annotated[
     | CallOffer
     | OfferRevoked
     | LiveCalls
+    | MetricAlert
     | Resumed
     | CallQueued
     | CallOffered

@@ -11,6 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from earshot.bus import Bus
+from earshot.calls.hub import SUPERVISORS_CHANNEL
+from earshot.calls.protocol import MetricAlert as MetricAlertMessage
 from earshot.config import Settings
 from earshot.db import Database, utcnow
 from earshot.metrics import queries
@@ -156,6 +159,22 @@ class AlertWatcher:
         session.add(alert)
         await session.flush()
         return alert
+
+
+def alert_message(alert: MetricAlert) -> MetricAlertMessage:
+    return MetricAlertMessage(
+        id=alert.id, kpi=alert.kpi, scope=alert.scope, bucket_start=alert.bucket_start, value=alert.value,
+        baseline=alert.baseline, score=alert.score, message=alert.message, created_at=alert.created_at,
+    )
+
+
+def announce_on(bus: Bus) -> Callable[[MetricAlert], Awaitable[None]]:
+    """A `notify` for the watcher: each new alert goes to every supervisor console, live."""
+
+    async def announce(alert: MetricAlert) -> None:
+        await bus.publish(SUPERVISORS_CHANNEL, alert_message(alert).model_dump_json())
+
+    return announce
 
 
 async def list_alerts(session: AsyncSession, include_acknowledged: bool, limit: int = 200) -> list[MetricAlert]:

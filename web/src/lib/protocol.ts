@@ -62,6 +62,7 @@ export type ServerMessage =
   | CallOffer
   | OfferRevoked
   | LiveCalls
+  | MetricAlert
   | Resumed
   | CallQueued
   | CallOffered
@@ -141,10 +142,38 @@ export type QueuedAt = string;
 export type CallStatus = "queued" | "offered" | "active" | "ended";
 export type Calls = LiveCall[];
 export type Type21 = "live_calls";
+export type Baseline = number;
+/**
+ * The hour judged (or the first call of a streak).
+ */
+export type BucketStart = string;
+export type CreatedAt = string;
+/**
+ * Acknowledge with POST /api/metrics/alerts/{id}/acknowledge.
+ */
+export type Id1 = number;
+/**
+ * The KPI that moved (a summary key), or `negative_streak`.
+ */
+export type Kpi = string;
+/**
+ * What moved, by how much, against what baseline.
+ */
+export type Message1 = string;
+/**
+ * `all`, or `agent:<id>` for one agent.
+ */
+export type Scope = string;
+/**
+ * Robust z-score against the baseline (the streak's length for a streak).
+ */
+export type Score = number;
+export type Type22 = "metric_alert";
+export type Value = number;
 export type CallId16 = string;
 export type LastSeq1 = number;
 export type Replayed = number;
-export type Type22 = "resumed";
+export type Type23 = "resumed";
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -157,7 +186,7 @@ export type CustomerName2 = string;
  */
 export type OffsetMs = number;
 export type Seq = number;
-export type Type23 = "call_queued";
+export type Type24 = "call_queued";
 export type AgentId = number;
 export type AgentName1 = string;
 /**
@@ -170,7 +199,7 @@ export type CallId18 = string;
  */
 export type OffsetMs1 = number;
 export type Seq1 = number;
-export type Type24 = "call_offered";
+export type Type25 = "call_offered";
 export type AgentId1 = number;
 /**
  * Wall-clock time the event was logged (UTC).
@@ -183,7 +212,7 @@ export type CallId19 = string;
 export type OffsetMs2 = number;
 export type Reason1 = "declined" | "expired" | "disconnected";
 export type Seq2 = number;
-export type Type25 = "offer_declined";
+export type Type26 = "offer_declined";
 export type AgentId2 = number;
 export type AgentName2 = string;
 /**
@@ -196,7 +225,7 @@ export type CallId20 = string;
  */
 export type OffsetMs3 = number;
 export type Seq3 = number;
-export type Type26 = "call_started";
+export type Type27 = "call_started";
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -214,7 +243,7 @@ export type OffsetMs4 = number;
 export type Seq4 = number;
 export type Speaker = "customer" | "agent";
 export type Text1 = string;
-export type Type27 = "chat";
+export type Type28 = "chat";
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -226,7 +255,7 @@ export type GraceSeconds = number;
  */
 export type OffsetMs5 = number;
 export type Seq5 = number;
-export type Type28 = "party_disconnected";
+export type Type29 = "party_disconnected";
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -237,7 +266,7 @@ export type CallId23 = string;
  */
 export type OffsetMs6 = number;
 export type Seq6 = number;
-export type Type29 = "party_reconnected";
+export type Type30 = "party_reconnected";
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -259,7 +288,7 @@ export type StableText = string;
  */
 export type StartMs = number;
 export type Text2 = string;
-export type Type30 = "transcript";
+export type Type31 = "transcript";
 /**
  * Same for every partial and the final of one utterance.
  */
@@ -270,18 +299,18 @@ export type UtteranceId = string;
 export type At8 = string;
 export type CallId25 = string;
 export type Email = string | null;
-export type Id1 = number;
+export type Id2 = number;
 export type Name = string;
 export type Phone = string | null;
-export type Score = number;
+export type Score1 = number;
 export type Status = string;
 export type Candidates = CustomerMatch[];
 export type Email1 = string | null;
-export type Id2 = number;
+export type Id3 = number;
 export type LifetimeValue = number;
 export type Name1 = string;
-export type CreatedAt = string;
-export type Id3 = number;
+export type CreatedAt1 = string;
+export type Id4 = number;
 export type Priority = string;
 export type Status1 = string;
 export type Subject = string;
@@ -305,7 +334,7 @@ export type OffsetMs8 = number;
 export type Reason2 = "caller_id" | "attached" | "updated";
 export type Seq8 = number;
 export type Status4 = "matched" | "ambiguous" | "unknown";
-export type Type31 = "customer_context";
+export type Type32 = "customer_context";
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -317,11 +346,11 @@ export type Label = "negative" | "neutral" | "positive";
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs9 = number;
-export type Score1 = number;
+export type Score2 = number;
 export type Seq9 = number;
 export type Trend = number;
 export type TrendDelta = number;
-export type Type32 = "sentiment";
+export type Type33 = "sentiment";
 /**
  * `seq` of the transcript or chat event it scores.
  */
@@ -336,10 +365,10 @@ export type CallId27 = string;
  */
 export type OffsetMs10 = number;
 export type Reason3 = string;
-export type Score2 = number;
+export type Score3 = number;
 export type Seq10 = number;
 export type Trend1 = number;
-export type Type33 = "sentiment_alert";
+export type Type34 = "sentiment_alert";
 export type UtteranceSeq1 = number;
 export type Action =
   | "ask_question"
@@ -374,12 +403,12 @@ export type OffsetMs11 = number;
 export type Provider = string;
 export type Reasoning = string;
 export type Seq11 = number;
-export type Id4 = string;
+export type Id5 = string;
 export type Title = string;
 export type Sources = SourceRef[];
 export type Suggestion = string;
 export type SuggestionId1 = string;
-export type Type34 = "suggestion";
+export type Type35 = "suggestion";
 export type Utterance = string;
 export type Accepted1 = boolean;
 export type AgentId3 = number;
@@ -394,7 +423,7 @@ export type CallId29 = string;
 export type OffsetMs12 = number;
 export type Seq12 = number;
 export type SuggestionId2 = string;
-export type Type35 = "suggestion_feedback";
+export type Type36 = "suggestion_feedback";
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -407,7 +436,7 @@ export type EndedBy = "customer" | "agent" | "system";
 export type OffsetMs13 = number;
 export type Reason4 = "hangup" | "dropped" | "abandoned" | "shutdown";
 export type Seq13 = number;
-export type Type36 = "call_ended";
+export type Type37 = "call_ended";
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -419,7 +448,7 @@ export type Notes1 = string;
  */
 export type OffsetMs14 = number;
 export type Seq14 = number;
-export type Type37 = "call_wrapped_up";
+export type Type38 = "call_wrapped_up";
 /**
  * What the agent did: actions taken, suggestions used.
  */
@@ -453,7 +482,7 @@ export type SentimentEnd = number | null;
  */
 export type SentimentStart = number | null;
 export type Seq15 = number;
-export type Type38 = "call_summary";
+export type Type39 = "call_summary";
 
 export interface Protocol {
   client?: ClientMessage;
@@ -628,13 +657,28 @@ export interface LiveCall {
   status: CallStatus;
 }
 /**
+ * To supervisors: a KPI drifted from its own history (see docs/metrics.md); listed until acknowledged.
+ */
+export interface MetricAlert {
+  baseline: Baseline;
+  bucket_start: BucketStart;
+  created_at: CreatedAt;
+  id: Id1;
+  kpi: Kpi;
+  message: Message1;
+  scope: Scope;
+  score: Score;
+  type: Type22;
+  value: Value;
+}
+/**
  * Sent after the missed events of a `resume` (or the history of a `watch`) were replayed.
  */
 export interface Resumed {
   call_id: CallId16;
   last_seq: LastSeq1;
   replayed: Replayed;
-  type: Type22;
+  type: Type23;
 }
 export interface CallQueued {
   at: At;
@@ -643,7 +687,7 @@ export interface CallQueued {
   customer_name: CustomerName2;
   offset_ms: OffsetMs;
   seq: Seq;
-  type: Type23;
+  type: Type24;
 }
 export interface CallOffered {
   agent_id: AgentId;
@@ -652,7 +696,7 @@ export interface CallOffered {
   call_id: CallId18;
   offset_ms: OffsetMs1;
   seq: Seq1;
-  type: Type24;
+  type: Type25;
 }
 export interface OfferDeclined {
   agent_id: AgentId1;
@@ -661,7 +705,7 @@ export interface OfferDeclined {
   offset_ms: OffsetMs2;
   reason: Reason1;
   seq: Seq2;
-  type: Type25;
+  type: Type26;
 }
 export interface CallStarted {
   agent_id: AgentId2;
@@ -670,7 +714,7 @@ export interface CallStarted {
   call_id: CallId20;
   offset_ms: OffsetMs3;
   seq: Seq3;
-  type: Type26;
+  type: Type27;
 }
 export interface Chat {
   at: At4;
@@ -681,7 +725,7 @@ export interface Chat {
   seq: Seq4;
   speaker: Speaker;
   text: Text1;
-  type: Type27;
+  type: Type28;
 }
 export interface PartyDisconnected {
   at: At5;
@@ -690,7 +734,7 @@ export interface PartyDisconnected {
   offset_ms: OffsetMs5;
   seq: Seq5;
   speaker: Speaker;
-  type: Type28;
+  type: Type29;
 }
 export interface PartyReconnected {
   at: At6;
@@ -698,7 +742,7 @@ export interface PartyReconnected {
   offset_ms: OffsetMs6;
   seq: Seq6;
   speaker: Speaker;
-  type: Type29;
+  type: Type30;
 }
 /**
  * What a party said. Partials (`final: false`) stream while they speak and are not logged
@@ -716,7 +760,7 @@ export interface Transcript {
   stable_text: StableText;
   start_ms: StartMs;
   text: Text2;
-  type: Type30;
+  type: Type31;
   utterance_id: UtteranceId;
 }
 /**
@@ -731,17 +775,17 @@ export interface CustomerContextEvent {
   reason: Reason2;
   seq: Seq8;
   status: Status4;
-  type: Type31;
+  type: Type32;
 }
 /**
  * A search hit or a candidate for an ambiguous caller.
  */
 export interface CustomerMatch {
   email: Email;
-  id: Id1;
+  id: Id2;
   name: Name;
   phone: Phone;
-  score?: Score;
+  score?: Score1;
   status: Status;
 }
 /**
@@ -749,7 +793,7 @@ export interface CustomerMatch {
  */
 export interface CustomerContext {
   email: Email1;
-  id: Id2;
+  id: Id3;
   lifetime_value: LifetimeValue;
   name: Name1;
   open_tickets: OpenTickets;
@@ -758,8 +802,8 @@ export interface CustomerContext {
   status: Status3;
 }
 export interface TicketInfo {
-  created_at: CreatedAt;
-  id: Id3;
+  created_at: CreatedAt1;
+  id: Id4;
   priority: Priority;
   status: Status1;
   subject: Subject;
@@ -784,11 +828,11 @@ export interface SentimentEvent {
   confidence: Confidence;
   label: Label;
   offset_ms: OffsetMs9;
-  score: Score1;
+  score: Score2;
   seq: Seq9;
   trend: Trend;
   trend_delta: TrendDelta;
-  type: Type32;
+  type: Type33;
   utterance_seq: UtteranceSeq;
 }
 /**
@@ -799,10 +843,10 @@ export interface SentimentAlert {
   call_id: CallId27;
   offset_ms: OffsetMs10;
   reason: Reason3;
-  score: Score2;
+  score: Score3;
   seq: Seq10;
   trend: Trend1;
-  type: Type33;
+  type: Type34;
   utterance_seq: UtteranceSeq1;
 }
 /**
@@ -821,14 +865,14 @@ export interface SuggestionEvent {
   sources: Sources;
   suggestion: Suggestion;
   suggestion_id: SuggestionId1;
-  type: Type34;
+  type: Type35;
   utterance: Utterance;
 }
 /**
  * A knowledge-base article a suggestion draws on.
  */
 export interface SourceRef {
-  id: Id4;
+  id: Id5;
   title: Title;
 }
 export interface SuggestionFeedbackEvent {
@@ -839,7 +883,7 @@ export interface SuggestionFeedbackEvent {
   offset_ms: OffsetMs12;
   seq: Seq12;
   suggestion_id: SuggestionId2;
-  type: Type35;
+  type: Type36;
 }
 export interface CallEnded {
   at: At13;
@@ -848,7 +892,7 @@ export interface CallEnded {
   offset_ms: OffsetMs13;
   reason: Reason4;
   seq: Seq13;
-  type: Type36;
+  type: Type37;
 }
 export interface CallWrappedUp {
   at: At14;
@@ -857,7 +901,7 @@ export interface CallWrappedUp {
   notes: Notes1;
   offset_ms: OffsetMs14;
   seq: Seq14;
-  type: Type37;
+  type: Type38;
 }
 /**
  * To staff: what the call was about, what was done and how it ended; logged when it ends.
@@ -877,5 +921,5 @@ export interface CallSummaryEvent {
   sentiment_end: SentimentEnd;
   sentiment_start: SentimentStart;
   seq: Seq15;
-  type: Type38;
+  type: Type39;
 }
