@@ -4,8 +4,9 @@ Each call is a customer socket and an agent socket (one agent per call); a super
 watches every call. Every customer sends a chat line every 2 s (staggered); the bench notes
 when each line reaches the agent and the supervisor. Reported per level: calls started (and
 refused, with status), chat lines sent, delivered to the agent, lost, delivery p50/p95 (to
-the agent and to the supervisor), errors by code, sockets closed by the server, and the
-server's CPU use.
+the agent and to the supervisor), errors by code, sockets closed by the server, the answers
+to a tenth more callers who try to start a call halfway through (201, or 503 when busy), and
+the server's CPU use.
 
     python bench/load.py --calls 25 50 100 --seconds 30
     python bench/load.py --calls 25 --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
@@ -47,6 +48,7 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     closes: Counter[int] = field(default_factory=Counter)
     refused: Counter[int] = field(default_factory=Counter)
+    late: Counter[int] = field(default_factory=Counter)  # status of calls started mid-run, under load
 
 
 def start_server(port: int, database_url: str | None) -> tuple[subprocess.Popen[bytes], str]:
@@ -183,7 +185,13 @@ async def run_level(base_url: str, calls: int, seconds: float) -> Tally:
                 line += 1
                 await asyncio.sleep(CHAT_INTERVAL_S)
 
-        await asyncio.gather(*(chatter(i, ws) for i, ws in enumerate(customers)))
+        async def newcomers() -> None:
+            """Halfway through, a tenth more callers try to get in: under overload they are told busy."""
+            await asyncio.sleep(seconds / 2)
+            for _ in range(max(1, calls // 10)):
+                tally.late[(await http.post("/api/calls", json={"name": "Late Caller"})).status_code] += 1
+
+        await asyncio.gather(newcomers(), *(chatter(i, ws) for i, ws in enumerate(customers)))
         await asyncio.sleep(DRAIN_S)
         for ws in [*customers, *agents, supervisor]:
             await ws.close()
@@ -204,6 +212,7 @@ def report(calls: int, tally: Tally, cpu: float, seconds: float) -> dict[str, An
     return {
         "calls": calls,
         "refused": dict(tally.refused),
+        "late_calls": dict(tally.late),
         "sent": len(tally.sent),
         "delivered": len(to_agent),
         "lost": len(tally.sent) - len(to_agent),
