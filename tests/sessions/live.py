@@ -42,7 +42,7 @@ async def finished_call(shop: RunningServer, agent: WsClient, name: str, line: s
     """A call agent's took: the customer says `line`, the agent answers, hangs up and wraps up."""
     call_id, customer = await answered_call(shop, agent, name)
     await customer.send({"type": "chat", "text": line})
-    await agent.expect("chat", text=line)
+    await agent.expect("chat", speaker="customer")
     await agent.send({"type": "chat", "call_id": call_id, "text": "Let me trace that parcel for you."})
     await customer.expect("chat", speaker="agent")
     await agent.send({"type": "end_call", "call_id": call_id})

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from earshot.auth.models import Role, User
 from earshot.db import Database
 from earshot.sessions.history import HistoryFilters, history_page
+from earshot.sessions import search
 from earshot.sessions.history_recorder import rebuild_history
 from tests.sessions.calllog import LATE_PARCEL, T0, mood, said, store
 
@@ -57,7 +60,11 @@ async def test_every_call_appears_once_across_pages_in_every_order(database: Dat
     assert len(set(by_mood)) == 37 and by_mood[: len(scored)] == sorted(scored, key=int)  # lowest first, unscored last
 
 
-async def test_filters_combine_with_text_search_and_the_agents_own_calls(database: Database) -> None:
+@pytest.mark.parametrize("common", [2000, 1], ids=["rare-words", "common-words"])
+async def test_filters_combine_with_text_search_and_the_agents_own_calls(
+    database: Database, common: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "COMMON", common)  # both of SQLite's query shapes give the same calls
     await _seed(database)
     agent1 = await _all_pages(database, AGENTS[0])
     assert agent1 and all(int(c) % 2 == 0 for c in agent1)

@@ -126,3 +126,14 @@ async def test_the_calls_list_takes_the_same_filters_and_a_cursor(shop: RunningS
         two_calls["agent1"]
     ]
     assert (await get(shop, "agent1", "/api/calls")).status_code == 403
+
+
+async def test_exports_and_the_summary_hold_card_numbers_masked(shop: RunningServer) -> None:
+    agent = await shop.agent("agent1")
+    call_id = await finished_call(shop, agent, "Emily Carter", "Please charge my card 4111 1111 1111 1111 again.")
+    summary = await summary_of(shop, call_id)
+    files = [(await get(shop, "agent1", f"/api/calls/{call_id}/export", format=fmt)).text for fmt in ("json", "txt", "vtt", "srt")]
+    csv_text = (await get(shop, "supervisor", "/api/history.csv")).text
+    for body in [*files, csv_text, json.dumps(summary)]:
+        assert "4111 1111 1111 1111" not in body and "1111 1111" not in body
+    assert "1111" in files[1]  # masked as the card's last digits, not dropped

@@ -20,7 +20,7 @@ from earshot.auth.models import Role, User
 from earshot.calls.models import Call, CallStatus, Disposition
 from earshot.calls.schemas import CallSummary
 from earshot.sessions.models import CallHistoryRow
-from earshot.sessions.search import matching_call_ids
+from earshot.sessions.search import matching_calls
 
 UNSCORED = 9.0  # sorts calls with no sentiment after every scored one
 
@@ -78,7 +78,7 @@ def _decode(cursor: str, sort: str) -> tuple[Any, str]:
         raise BadCursor("the cursor is not one this server gave out") from exc
 
 
-def _conditions(filters: HistoryFilters, user: User, dialect: str) -> list[ColumnElement[bool]]:
+def _conditions(filters: HistoryFilters, user: User, search: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
     f = filters
     where: list[ColumnElement[bool]] = []
     if not Role(user.role).at_least(Role.supervisor):
@@ -97,13 +97,16 @@ def _conditions(filters: HistoryFilters, user: User, dialect: str) -> list[Colum
         where.append(CallHistoryRow.lowest_sentiment <= f.lowest_sentiment_max)
     if f.had_alert is not None:
         where.append(CallHistoryRow.had_alert == int(f.had_alert))
-    if f.q and (matching := matching_call_ids(dialect, f.q)) is not None:
-        where.append(matching)
+    if search is not None:
+        where.append(search)
     return where
 
 
-def history_query(filters: HistoryFilters, user: User, dialect: str) -> Select[Any]:
-    """The page's SELECT (one row more than the limit, to know whether another page follows)."""
+def history_query(filters: HistoryFilters, user: User, search: ColumnElement[bool] | None = None) -> Select[Any]:
+    """The page's SELECT (one row more than the limit, to know whether another page follows).
+
+    `search` is the text search's condition (`matching_calls`), worked out beforehand.
+    """
     agent = aliased(User)
     sentiment = func.coalesce(CallHistoryRow.lowest_sentiment, literal(UNSCORED))
     key: ColumnElement[Any] = sentiment if filters.sort == "lowest_sentiment" else Call.queued_at  # type: ignore[assignment]
@@ -112,7 +115,7 @@ def history_query(filters: HistoryFilters, user: User, dialect: str) -> Select[A
         select(Call, agent, CallHistoryRow, key.label("sort_key"))
         .outerjoin(agent, Call.agent_id == agent.id)
         .outerjoin(CallHistoryRow, CallHistoryRow.call_id == Call.id)
-        .where(*_conditions(filters, user, dialect))
+        .where(*_conditions(filters, user, search))
     )
     if filters.cursor:
         after, call_id = _decode(filters.cursor, filters.sort)
@@ -134,7 +137,8 @@ def _item(call: Call, agent: User | None, marks: CallHistoryRow | None) -> Histo
 
 
 async def history_page(session: AsyncSession, filters: HistoryFilters, user: User) -> HistoryPage:
-    rows = (await session.execute(history_query(filters, user, session.bind.dialect.name))).all()
+    search = await matching_calls(session, filters.q) if filters.q else None
+    rows = (await session.execute(history_query(filters, user, search))).all()
     items = [_item(call, agent, marks) for call, agent, marks, _ in rows[: filters.limit]]
     more = len(rows) > filters.limit
     last = rows[filters.limit - 1] if more else None
