@@ -57,7 +57,8 @@ async def test_every_call_appears_once_across_pages_in_every_order(database: Dat
     assert await _all_pages(database, SUPERVISOR, sort="oldest") == newest[::-1]
     by_mood = await _all_pages(database, SUPERVISOR, sort="lowest_sentiment")
     scored = [c for c in by_mood if int(c) % 5]
-    assert len(set(by_mood)) == 37 and by_mood[: len(scored)] == sorted(scored, key=int)  # lowest first, unscored last
+    assert len(by_mood) == len(set(by_mood)) == 37
+    assert by_mood[: len(scored)] == sorted(scored, key=int)  # lowest first, unscored last
 
 
 @pytest.mark.parametrize("common", [2000, 1], ids=["rare-words", "common-words"])

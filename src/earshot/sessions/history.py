@@ -12,17 +12,16 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from earshot.auth.models import Role, User
 from earshot.calls.models import Call, CallStatus, Disposition
 from earshot.calls.schemas import CallSummary
-from earshot.sessions.models import CallHistoryRow
+from earshot.sessions.models import SENTIMENT_ORDER, CallHistoryRow
 from earshot.sessions.search import matching_calls
 
-UNSCORED = 9.0  # sorts calls with no sentiment after every scored one
 
 
 class HistoryFilters(BaseModel):
@@ -44,7 +43,9 @@ class HistoryFilters(BaseModel):
     )
     had_alert: bool | None = None
     q: str | None = Field(default=None, max_length=200, description="Words said in the transcript or chat, all of them.")
-    sort: Literal["newest", "oldest", "lowest_sentiment"] = "newest"
+    sort: Literal["newest", "oldest", "lowest_sentiment"] = Field(
+        default="newest", description="`lowest_sentiment`: ended calls only, the most negative first, unscored last."
+    )
     cursor: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=500)
 
@@ -108,22 +109,24 @@ def history_query(filters: HistoryFilters, user: User, search: ColumnElement[boo
     `search` is the text search's condition (`matching_calls`), worked out beforehand.
     """
     agent = aliased(User)
-    sentiment = func.coalesce(CallHistoryRow.lowest_sentiment, literal(UNSCORED))
-    key: ColumnElement[Any] = sentiment if filters.sort == "lowest_sentiment" else Call.queued_at  # type: ignore[assignment]
+    by_mood = filters.sort == "lowest_sentiment"
+    # By mood: calls with a history row (ended ones), in the order of its index (see models.py).
+    key: ColumnElement[Any] = SENTIMENT_ORDER if by_mood else Call.queued_at  # type: ignore[assignment]
+    tie: ColumnElement[str] = CallHistoryRow.call_id if by_mood else Call.id  # type: ignore[assignment]
     descending = filters.sort == "newest"
     query = (
         select(Call, agent, CallHistoryRow, key.label("sort_key"))
         .outerjoin(agent, Call.agent_id == agent.id)
-        .outerjoin(CallHistoryRow, CallHistoryRow.call_id == Call.id)
+        .join(CallHistoryRow, CallHistoryRow.call_id == Call.id, isouter=not by_mood)
         .where(*_conditions(filters, user, search))
     )
     if filters.cursor:
         after, call_id = _decode(filters.cursor, filters.sort)
         if descending:
-            query = query.where(or_(key < after, and_(key == after, Call.id < call_id)))
+            query = query.where(or_(key < after, and_(key == after, tie < call_id)))
         else:
-            query = query.where(or_(key > after, and_(key == after, Call.id > call_id)))
-    order = (key.desc(), Call.id.desc()) if descending else (key.asc(), Call.id.asc())
+            query = query.where(or_(key > after, and_(key == after, tie > call_id)))
+    order = (key.desc(), tie.desc()) if descending else (key.asc(), tie.asc())
     return query.order_by(*order).limit(filters.limit + 1)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from earshot.calls.models import Call
@@ -42,6 +44,10 @@ class CallHistoryRow(Base):
     had_alert: Mapped[int] = mapped_column(Integer)  # 0/1
     summary: Mapped[str | None] = mapped_column(Text)
 
+
+# Sorting the history by mood walks this index; calls with no sentiment come after every scored one.
+SENTIMENT_ORDER = func.coalesce(CallHistoryRow.lowest_sentiment, literal_column("9.0"))
+Index("ix_call_history_sentiment_order", SENTIMENT_ORDER, CallHistoryRow.call_id)
 
 # The history's filters on `calls` (an agent's calls by date; date ranges with a stable order).
 Index("ix_calls_agent_queued", Call.agent_id, Call.queued_at)

@@ -26,6 +26,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('call_id'),
     )
     op.create_index('ix_call_history_lowest_sentiment', 'call_history', ['lowest_sentiment'])
+    op.create_index(
+        'ix_call_history_sentiment_order', 'call_history', [sa.text('coalesce(lowest_sentiment, 9.0)'), 'call_id']
+    )
     op.create_index('ix_calls_agent_queued', 'calls', ['agent_id', 'queued_at'])
     op.create_index('ix_calls_queued_id', 'calls', ['queued_at', 'id'])
     if op.get_bind().dialect.name == 'sqlite':
@@ -47,5 +50,6 @@ def downgrade() -> None:
     op.execute("DROP TABLE call_search")
     op.drop_index('ix_calls_queued_id', table_name='calls')
     op.drop_index('ix_calls_agent_queued', table_name='calls')
+    op.drop_index('ix_call_history_sentiment_order', table_name='call_history')
     op.drop_index('ix_call_history_lowest_sentiment', table_name='call_history')
     op.drop_table('call_history')
