@@ -7,7 +7,7 @@ import pytest
 
 from earshot.config import Settings
 from earshot.transcription import Segment, SttEngine, Transcription, create_engine
-from earshot.transcription.filters import clean, collapse_repeats, strip_tags
+from earshot.transcription.filters import clean, collapse_repeats, drop_repeated_sentences, repeats_itself, strip_tags
 
 
 def _t(*segments: Segment) -> Transcription:
@@ -141,3 +141,15 @@ def test_raw_whisper_output_on_noise_is_cleaned_away() -> None:
     for text, no_speech, logprob in [("you", 0.95, -1.51), (".", 0.95, -1.19), ("You", 0.75, -1.73)]:
         raw = _t(_seg(text, 0.0, 3.0, no_speech_prob=no_speech, avg_logprob=logprob, compression_ratio=0.27))
         assert clean(raw).text == ""
+
+
+def test_a_sentence_said_again_and_a_trailing_restart_are_dropped() -> None:
+    looped = "Rice is often served in round bowls. Rice is often served in round bowls. Rice is often"
+    assert repeats_itself(looped)
+    assert drop_repeated_sentences(looped) == "Rice is often served in round bowls."
+    assert drop_repeated_sentences("Will we ever forget it? Will we ever forget it?") == "Will we ever forget it?"
+
+
+def test_short_answers_and_new_sentences_are_not_repeats() -> None:
+    for text in ("No. No.", "Hello? Hello?", "I want a refund. I want it today.", "My order. My order number is 12."):
+        assert not repeats_itself(text), text
