@@ -4,9 +4,9 @@ from earshot.auth.models import Login, User
 from earshot.calls.models import Call
 from earshot.customers.models import Customer, Order, Ticket
 from earshot.db import Base
-from earshot.metrics.models import AgentEvent, AgentTime, CallFactsRow, MetricAlert
+from earshot.metrics.models import AgentDay, AgentEvent, AgentTime, CallFactsRow, MetricAlert
 from earshot.sessions.models import CallEvent, CallHistoryRow
 
 __all__ = [
-    "AgentEvent", "AgentTime", "Base", "Call", "CallEvent", "CallFactsRow", "CallHistoryRow", "Customer", "Login", "MetricAlert", "Order", "Ticket", "User"
+    "AgentDay", "AgentEvent", "AgentTime", "Base", "Call", "CallEvent", "CallFactsRow", "CallHistoryRow", "Customer", "Login", "MetricAlert", "Order", "Ticket", "User"
 ]

@@ -13,8 +13,8 @@ from earshot.calls.models import Call
 from earshot.db import Database
 from earshot.metrics import queries
 from earshot.metrics.facts import MetricsRecorder, rebuild_call_facts
-from earshot.metrics.models import AgentEvent, CallFactsRow
-from earshot.metrics.presence import rebuild_agent_time
+from earshot.metrics.models import AgentDay, AgentEvent, AgentTime, CallFactsRow
+from earshot.metrics.presence import rebuild_agent_time, record_states
 from earshot.metrics.queries import Filters
 from earshot.sessions.log import append_event
 from tests.metrics.calllog import (
@@ -167,3 +167,34 @@ async def test_the_recorder_catches_up_on_calls_that_ended_or_were_wrapped_up_wh
         await recorder.stop()
     assert rows[missing].abandoned == 1
     assert rows[unseen].wrapped == 1 and rows[unseen].handle_s == 67
+
+
+async def test_agent_time_kept_as_states_arrive_equals_a_rebuild_from_the_log(database: Database) -> None:
+    def state(agent: int, hours: float, name: str) -> AgentEvent:
+        at = DAY.start + timedelta(hours=hours)
+        return AgentEvent(agent_id=agent, state=name, at=at, at_epoch=at.timestamp())
+
+    batches = [
+        [state(1, -0.5, "available"), state(2, 3.1, "available"), state(1, 0.2, "in_call")],
+        [state(1, 0.9, "wrap_up"), state(2, 3.3, "offered"), state(2, 3.35, "in_call")],
+        [state(1, 1.0, "available"), state(1, 25.0, "offline"), state(2, 4.0, "unavailable")],
+    ]
+    for batch in batches:  # as the recorder flushes them
+        async with database.sessions() as session:
+            await record_states(session, batch)
+            await session.commit()
+
+    async def tables() -> tuple[dict[tuple[int, int], tuple[float, float]], ...]:
+        found = []
+        async with database.sessions() as session:
+            for model, column in ((AgentTime, "bucket_epoch"), (AgentDay, "day_epoch")):
+                rows = (await session.execute(select(model))).scalars()
+                found.append({(r.agent_id, getattr(r, column)): (round(r.busy_s, 6), round(r.present_s, 6)) for r in rows})
+        return tuple(found)
+
+    kept = await tables()
+    await rebuild_agent_time(database)
+    assert kept == await tables()
+    days = kept[1]
+    assert days[(1, int(DAY.start.timestamp()))] == (2880.0, 86400.0)  # 00:12-01:00 busy; present all day
+    assert days[(2, int(DAY.start.timestamp()))][0] == pytest.approx(0.65 * 3600)

@@ -90,6 +90,18 @@ class AgentTime(Base):
     present_s: Mapped[float] = mapped_column(Float)
 
 
+class AgentDay(Base):
+    """The same seconds as `agent_time`, per agent and UTC day: what a period of whole days reads."""
+
+    __tablename__ = "agent_days"
+    __table_args__ = (Index("ix_agent_days_day", "day_epoch", "agent_id", "busy_s", "present_s"),)
+
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day_epoch: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    busy_s: Mapped[float] = mapped_column(Float)
+    present_s: Mapped[float] = mapped_column(Float)
+
+
 class MetricAlert(Base):
     """A KPI that drifted from its own recent history; listed until a supervisor acknowledges it."""
 

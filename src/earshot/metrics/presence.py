@@ -1,7 +1,8 @@
 """Agent time for utilization: state spans from the agent state log, summed per agent and 15 minutes.
 
 A span is one state from its `agent_events` row to the next one of the same agent. Closed spans
-are split at 15-minute boundaries into `agent_time`; the span still open is added at query time.
+are split at 15-minute boundaries into `agent_time` (and summed per day into `agent_days`); the
+span still open is added at query time.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from earshot.db import Database
-from earshot.metrics.models import AgentEvent, AgentTime
+from earshot.metrics.models import AgentDay, AgentEvent, AgentTime
 
 BUCKET_SECONDS = 900
+DAY_SECONDS = 86400
 BUSY_STATES = frozenset({"in_call", "wrap_up"})
 PRESENT_STATES = frozenset({"available", "offered", "in_call", "wrap_up"})
 
@@ -47,24 +49,33 @@ def spans_totals(events: Iterable[tuple[int, str, float]]) -> Totals:
     return totals
 
 
-async def add_totals(session: AsyncSession, totals: Mapping[tuple[int, int], list[float]]) -> None:
-    """Add to the `agent_time` rows (creating them as needed); the caller commits."""
-    if not totals:
-        return
-    keys = list(totals)
-    existing = {
-        (row.agent_id, row.bucket_epoch): row
-        for row in (
-            await session.execute(select(AgentTime).where(tuple_(AgentTime.agent_id, AgentTime.bucket_epoch).in_(keys)))
-        ).scalars()
-    }
-    for key, (busy, present) in totals.items():
-        row = existing.get(key)
-        if row is None:
-            session.add(AgentTime(agent_id=key[0], bucket_epoch=key[1], busy_s=busy, present_s=present))
-        else:
-            row.busy_s += busy
-            row.present_s += present
+def by_day(totals: Totals) -> Totals:
+    """The same totals per agent and UTC day."""
+    days: Totals = {}
+    for (agent_id, bucket), (busy, present) in totals.items():
+        entry = days.setdefault((agent_id, bucket // DAY_SECONDS * DAY_SECONDS), [0.0, 0.0])
+        entry[0] += busy
+        entry[1] += present
+    return days
+
+
+async def add_totals(session: AsyncSession, totals: Totals) -> None:
+    """Add to the `agent_time` and `agent_days` rows (creating them as needed); the caller commits."""
+    for model, column, rows in ((AgentTime, AgentTime.bucket_epoch, totals), (AgentDay, AgentDay.day_epoch, by_day(totals))):
+        if not rows:
+            continue
+        keys = list(rows)
+        existing = {
+            (row.agent_id, getattr(row, column.key)): row
+            for row in (await session.execute(select(model).where(tuple_(model.agent_id, column).in_(keys)))).scalars()
+        }
+        for key, (busy, present) in rows.items():
+            row = existing.get(key)
+            if row is None:
+                session.add(model(agent_id=key[0], busy_s=busy, present_s=present, **{column.key: key[1]}))
+            else:
+                row.busy_s += busy
+                row.present_s += present
 
 
 async def latest_state(session: AsyncSession, agent_id: int) -> tuple[str, float] | None:
@@ -95,9 +106,10 @@ async def record_states(session: AsyncSession, events: list[AgentEvent]) -> None
 
 
 async def rebuild_agent_time(db: Database, batch: int = 2000) -> int:
-    """Recompute `agent_time` from the whole agent state log; returns the rows written."""
+    """Recompute `agent_time` and `agent_days` from the whole agent state log; returns the rows written."""
     async with db.sessions() as session:
         await session.execute(delete(AgentTime))
+        await session.execute(delete(AgentDay))
         result = await session.stream(
             select(AgentEvent.agent_id, AgentEvent.state, AgentEvent.at_epoch).order_by(
                 AgentEvent.agent_id, AgentEvent.at_epoch, AgentEvent.id
@@ -108,7 +120,12 @@ async def rebuild_agent_time(db: Database, batch: int = 2000) -> int:
             {"agent_id": agent, "bucket_epoch": bucket, "busy_s": busy, "present_s": present}
             for (agent, bucket), (busy, present) in totals.items()
         ]
-        for start in range(0, len(rows), batch):
-            await session.execute(AgentTime.__table__.insert(), rows[start : start + batch])
+        days = [
+            {"agent_id": agent, "day_epoch": day, "busy_s": busy, "present_s": present}
+            for (agent, day), (busy, present) in by_day(totals).items()
+        ]
+        for table, values in ((AgentTime.__table__, rows), (AgentDay.__table__, days)):
+            for start in range(0, len(values), batch):
+                await session.execute(table.insert(), values[start : start + batch])
         await session.commit()
     return len(rows)
