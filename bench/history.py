@@ -243,7 +243,8 @@ async def measure(db: Database, long_call: str, runs: int) -> dict[str, list[flo
     async with db.sessions() as session:
         said = (await session.execute(text(
             "SELECT payload FROM call_events WHERE call_id = :c AND type = 'transcript'"), {"c": f"{1234:032x}"})).scalars()
-        order_number = next(m.group() for p in said if (m := re.search(r"\b\d{5}\b", p)))
+        texts = [p if isinstance(p, str) else json.dumps(p) for p in said]  # asyncpg decodes JSON itself
+        order_number = next(m.group() for t in texts if (m := re.search(r"\b\d{5}\b", t)))
     for name, spec in QUERIES.items():
         spec = dict(spec)
         pages = spec.pop("pages", 1)
