@@ -89,3 +89,10 @@ async def test_nul_characters_are_unprocessable(server: RunningServer, method: s
         response = await http.request(method, path, content=raw, headers={"content-type": "application/json"})
         assert response.status_code == 422, response.text
         assert (await http.get("/api/health")).json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("path", [f"/api/calls?agent_id={HUGE}", f"/api/calls?customer_id={-HUGE}", f"/api/history?agent_id={BEYOND_INT32}"])
+async def test_history_filters_beyond_the_database_columns_are_unprocessable(server: RunningServer, path: str) -> None:
+    async with server.http(await server.login("supervisor")) as http:
+        response = await http.get(path)
+    assert response.status_code == 422, response.text

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from earshot.auth.models import Role, User
 from earshot.calls.models import Call, CallStatus, Disposition
 from earshot.calls.schemas import CallSummary
+from earshot.inputs import DbInt
 from earshot.sessions.models import SENTIMENT_ORDER, CallHistoryRow
 from earshot.sessions.search import matching_calls
 
@@ -31,9 +32,9 @@ class HistoryFilters(BaseModel):
 
     since: datetime | None = Field(default=None, description="Queued at or after (ISO 8601).")
     until: datetime | None = Field(default=None, description="Queued before (ISO 8601).")
-    agent_id: int | None = None
+    agent_id: DbInt | None = None
     customer: str | None = Field(default=None, max_length=128, description="Part of the name, email or phone.")
-    customer_id: int | None = None
+    customer_id: DbInt | None = None
     channel: Literal["web", "phone"] | None = None
     status: CallStatus | None = None
     disposition: Disposition | None = None
