@@ -133,10 +133,12 @@ async def test_utilization_is_busy_time_over_present_time_clipped_to_the_period(
         all_agents = await queries.summary(session, DAY, SL)
         table = {row["agent_id"]: row for row in await queries.agents(session, DAY, SL)}
         hourly = {p["bucket_start"].hour: p for p in await queries.timeseries(session, DAY, "hour", SL)}
+        [daily] = await queries.timeseries(session, DAY, "day", SL)
     # agent 1: present 0-4 h (4 h), busy 1-2.5 h (1.5 h); agent 2: present 2 h, busy 1 h
     assert table[1]["utilization"] == round(1.5 / 4, 4)
     assert table[2]["utilization"] == 0.5
     assert all_agents["utilization"] == round(2.5 / 6, 4)
+    assert daily["utilization"] == all_agents["utilization"]
     assert hourly[2]["utilization"] == 0.5 and hourly[0]["utilization"] == 0.0 and hourly[1]["utilization"] == 1.0
 
 

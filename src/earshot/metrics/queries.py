@@ -231,6 +231,12 @@ async def _open_spans(session: AsyncSession, filters: Filters) -> list[tuple[int
     return [span for span in spans if span[2] < span[3]]
 
 
+def _agent_time_table(filters: Filters) -> tuple[Any, Any]:
+    """Whole days (every period the API takes) read the daily rows, a few per agent, not 96."""
+    whole_days = filters.start.timestamp() % DAY_SECONDS == 0 and filters.end.timestamp() % DAY_SECONDS == 0
+    return (AgentDay, AgentDay.day_epoch) if whole_days else (AgentTime, AgentTime.bucket_epoch)
+
+
 async def agent_time(
     session: AsyncSession, filters: Filters, per_agent: list[int] | None = None
 ) -> dict[int | None, tuple[float, float]]:
@@ -238,9 +244,7 @@ async def agent_time(
 
     Keyed by agent id for the agents in `per_agent`, else by None for all agents together.
     """
-    # Whole days (every period the API takes) read the daily rows: a few per agent, not 96.
-    whole_days = filters.start.timestamp() % DAY_SECONDS == 0 and filters.end.timestamp() % DAY_SECONDS == 0
-    table, at = (AgentDay, AgentDay.day_epoch) if whole_days else (AgentTime, AgentTime.bucket_epoch)
+    table, at = _agent_time_table(filters)
     where = [at >= int(filters.start.timestamp()), at < int(filters.end.timestamp())]
     if filters.agent_id is not None:
         where.append(table.agent_id == filters.agent_id)
@@ -266,11 +270,12 @@ async def agent_time_by_bucket(session: AsyncSession, filters: Filters, interval
     """Busy and present seconds per interval, all agents (or the filtered one) together."""
     size = INTERVAL_SECONDS[interval]
     offset = WEEK_OFFSET if interval == "week" else 0
-    bucket = (((T.bucket_epoch - offset) // size) * size + offset).label("bucket")
-    where = [T.bucket_epoch >= int(filters.start.timestamp()), T.bucket_epoch < int(filters.end.timestamp())]
+    table, at = _agent_time_table(filters) if size >= DAY_SECONDS else (AgentTime, AgentTime.bucket_epoch)
+    bucket = (((at - offset) // size) * size + offset).label("bucket")
+    where = [at >= int(filters.start.timestamp()), at < int(filters.end.timestamp())]
     if filters.agent_id is not None:
-        where.append(T.agent_id == filters.agent_id)
-    query = select(bucket, func.sum(T.busy_s), func.sum(T.present_s)).where(*where).group_by(bucket)
+        where.append(table.agent_id == filters.agent_id)
+    query = select(bucket, func.sum(table.busy_s), func.sum(table.present_s)).where(*where).group_by(bucket)
     totals: dict[int, list[float]] = {int(b): [float(busy), float(present)] for b, busy, present in await session.execute(query)}
     for agent_id, state, began, ended in await _open_spans(session, filters):
         lo = began
