@@ -12,6 +12,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/auth/login"): "public",
     ("POST", "/api/auth/logout"): "public",
     ("GET", "/api/auth/me"): "agent",
+    ("POST", "/api/auth/password"): "agent",
     ("GET", "/api/users"): "admin",
     ("POST", "/api/users"): "admin",
     ("PATCH", "/api/users/{user_id}"): "admin",
