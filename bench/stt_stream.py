@@ -179,7 +179,13 @@ class Server:
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         self.data_dir = tempfile.mkdtemp(prefix="earshot-bench-")
-        env = {**os.environ, "EARSHOT_DATA_DIR": self.data_dir, "EARSHOT_LOG_LEVEL": "WARNING"}
+        # The bench is the phone gateway here, on this machine, without a stream token.
+        env = {
+            **os.environ,
+            "EARSHOT_DATA_DIR": self.data_dir,
+            "EARSHOT_LOG_LEVEL": "WARNING",
+            "EARSHOT_TELEPHONY_ALLOW_LOOPBACK": "true",
+        }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "earshot", "serve", "--demo", "--port", str(port)], env=env
         )
