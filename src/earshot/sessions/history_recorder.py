@@ -54,17 +54,26 @@ async def _offline(events: Sequence[LoggedEvent]) -> SummaryDraft:
 class HistoryRecorder:
     """A hub observer: on `call_ended`, logs the call's `call_summary` and writes its history row.
 
+    It waits `settle_seconds` first: the last line's sentiment may still be on its way to the log
+    (and the moment a call ends is the busiest for the database).
+
     Overflow policy: past `max_pending` calls being summarised, an ended call gets no summary
     (counted in `dropped`, logged); `earshot history rebuild` restores its history row.
     """
 
     def __init__(
-        self, db: Database, log_event: LogEvent, summarize: Summarize = _offline, max_pending: int = 64
+        self,
+        db: Database,
+        log_event: LogEvent,
+        summarize: Summarize = _offline,
+        max_pending: int = 64,
+        settle_seconds: float = 1.0,
     ) -> None:
         self.db = db
         self.log_event = log_event
         self.summarize = summarize
         self.max_pending = max_pending
+        self.settle_seconds = settle_seconds
         self.dropped = 0
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -85,6 +94,7 @@ class HistoryRecorder:
             await asyncio.wait(list(self._tasks), timeout=5)
 
     async def _close(self, call_id: str) -> None:
+        await asyncio.sleep(self.settle_seconds)
         try:
             async with self.db.sessions() as session:
                 rows = await read_events(session, call_id)
