@@ -105,6 +105,17 @@ async def test_a_failing_llm_falls_back_to_the_offline_summary(llm: tuple[str, l
     assert summary == offline_summary(build(LATE_PARCEL))
 
 
+async def test_a_call_where_nothing_was_said_asks_the_llm_nothing(llm: tuple[str, list[dict[str, Any]]]) -> None:
+    base_url, received = llm
+    before = len(received)
+    summarizer = LlmSummarizer(f"{base_url}/ok/v1", API_KEY, "test-model", timeout=5)
+    try:
+        summary = await summarizer.summarize(build([LATE_PARCEL[0], (9000, "call_ended", {"reason": "abandoned", "ended_by": "customer"})]))
+    finally:
+        await summarizer.aclose()
+    assert summary.provider == "offline" and len(received) == before
+
+
 async def test_an_unreachable_llm_falls_back_within_the_timeout() -> None:
     summarizer = LlmSummarizer("http://127.0.0.1:9/v1", API_KEY, "test-model", timeout=1)
     try:

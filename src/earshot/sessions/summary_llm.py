@@ -59,6 +59,8 @@ class LlmSummarizer:
 
     async def summarize(self, events: Sequence[LoggedEvent]) -> SummaryDraft:
         draft = offline_summary(events)
+        if not _said(events):  # nothing to summarise (a caller who left the queue): no request
+            return draft
         try:
             async with asyncio.timeout(self.timeout):
                 answer = await self._ask(events, draft)
@@ -93,12 +95,12 @@ class LlmSummarizer:
         return LlmSummary.model_validate(json.loads(content))
 
 
+def _said(events: Sequence[LoggedEvent]) -> list[LoggedEvent]:
+    return [e for e in events if e.type in ("chat", "transcript") and getattr(e, "final", True)]
+
+
 def _prompt(events: Sequence[LoggedEvent], draft: SummaryDraft) -> str:
-    lines = [
-        f"{e.speaker.capitalize()}: {redact_text(e.text)}"  # type: ignore[attr-defined]
-        for e in events
-        if e.type in ("chat", "transcript") and getattr(e, "final", True)
-    ][-MAX_LINES:]
+    lines = [f"{e.speaker.capitalize()}: {redact_text(e.text)}" for e in _said(events)][-MAX_LINES:]  # type: ignore[attr-defined]
     notes = redact_text(summary_notes(draft))
     return "Transcript:\n" + "\n".join(lines or ["(nothing was said)"]) + "\n\nNotes from the call's log:\n" + notes
 
