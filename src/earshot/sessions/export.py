@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from earshot.calls.models import Call
-from earshot.calls.protocol import LoggedEvent
+from earshot.calls.protocol import CallSummaryEvent, Chat, LoggedEvent, Transcript
 from earshot.sessions.history import HistoryItem
 
 CHAT_CAPTION_MS = 3000  # how long a chat line stays on screen in captions
@@ -27,14 +27,15 @@ MEDIA_TYPES = {
 }
 
 
-def _lines(events: Iterable[LoggedEvent]) -> list[LoggedEvent]:
-    return [e for e in events if e.type in ("chat", "transcript") and getattr(e, "final", True)]
+def _lines(events: Iterable[LoggedEvent]) -> list[Chat | Transcript]:
+    """What was said: chat lines and final transcripts."""
+    return [e for e in events if isinstance(e, Chat) or (isinstance(e, Transcript) and e.final)]
 
 
-def _span(event: LoggedEvent) -> tuple[int, int]:
-    if event.type == "transcript":
-        return event.start_ms, max(event.end_ms, event.start_ms + 1)  # type: ignore[attr-defined]
-    return event.offset_ms, event.offset_ms + CHAT_CAPTION_MS
+def _span(line: Chat | Transcript) -> tuple[int, int]:
+    if isinstance(line, Transcript):
+        return line.start_ms, max(line.end_ms, line.start_ms + 1)
+    return line.offset_ms, line.offset_ms + CHAT_CAPTION_MS
 
 
 def _clock(ms: int, separator: str) -> str:
@@ -53,11 +54,11 @@ def to_text(call: Call, agent_name: str | None, events: Sequence[LoggedEvent]) -
     head = [f"Call {call.id}", f"Customer: {call.customer_name}", f"Agent: {agent_name or '-'}",
             f"Queued: {call.queued_at.isoformat()}", f"Channel: {call.channel}", ""]  # fmt: skip
     body = []
-    for event in _lines(events):
-        kind = " (chat)" if event.type == "chat" else ""
-        body.append(f"[{_clock(event.offset_ms, '.')[:8]}] {event.speaker.capitalize()}{kind}: {event.text}")  # type: ignore[attr-defined]
-    summary = [e for e in events if e.type == "call_summary"]
-    tail = ["", "Summary:", summary[-1].notes] if summary else []  # type: ignore[attr-defined]
+    for line in _lines(events):
+        kind = " (chat)" if isinstance(line, Chat) else ""
+        body.append(f"[{_clock(line.offset_ms, '.')[:8]}] {line.speaker.capitalize()}{kind}: {line.text}")
+    summaries = [e for e in events if isinstance(e, CallSummaryEvent)]
+    tail = ["", "Summary:", summaries[-1].notes] if summaries else []
     return "\n".join([*head, *body, *tail]) + "\n"
 
 
@@ -67,19 +68,20 @@ def _vtt_escape(text: str) -> str:
 
 def to_vtt(events: Sequence[LoggedEvent]) -> str:
     cues = ["WEBVTT", ""]
-    for event in _lines(events):
-        start, end = _span(event)
-        speaker = event.speaker.capitalize()  # type: ignore[attr-defined]
-        cues += [f"{_clock(start, '.')} --> {_clock(end, '.')}", f"<v {speaker}>{_vtt_escape(event.text)}", ""]  # type: ignore[attr-defined]
+    for line in _lines(events):
+        start, end = _span(line)
+        voice = f"<v {line.speaker.capitalize()}>{_vtt_escape(line.text)}"
+        cues += [f"{_clock(start, '.')} --> {_clock(end, '.')}", voice, ""]
     return "\n".join(cues)
 
 
 def to_srt(events: Sequence[LoggedEvent]) -> str:
     cues: list[str] = []
-    for number, event in enumerate(_lines(events), 1):
-        start, end = _span(event)
-        text = " ".join(event.text.splitlines())  # type: ignore[attr-defined]  # a blank line would end the cue
-        cues += [str(number), f"{_clock(start, ',')} --> {_clock(end, ',')}", f"{event.speaker.capitalize()}: {text}", ""]  # type: ignore[attr-defined]
+    for number, line in enumerate(_lines(events), 1):
+        start, end = _span(line)
+        text = " ".join(line.text.splitlines())  # a blank line would end the cue
+        timing = f"{_clock(start, ',')} --> {_clock(end, ',')}"
+        cues += [str(number), timing, f"{line.speaker.capitalize()}: {text}", ""]
     return "\n".join(cues)
 
 
