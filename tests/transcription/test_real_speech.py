@@ -138,11 +138,11 @@ def test_live_finals_of_real_voices_never_repeat_and_match_plain_whisper(
 ) -> None:
     if clips[0].wire_format == "mulaw":
         # Silero VAD scores some band-limited voices at 0.02-0.45 for seconds, so utterances
-        # started late ("is often served in round bowls."): WER 0.109. The onset look-back
-        # brings it to 0.058 against plain tiny.en's 0.038; what is left is VAD-cut audio decoded
-        # a little differently from the whole clip ("I will" for "I'll", a sentence split in
-        # two after a long pause). Whole-file mu-law passes.
-        request.applymarker(pytest.mark.xfail(reason="live finals on telephone-band voices: 0.058", strict=True))
+        # started late ("is often served in round bowls."): WER 0.109. The onset look-back and
+        # beam search on finals bring it to 0.048 against plain tiny.en's 0.038 (bound 0.043);
+        # what is left moves with the exact start of the cut audio by about as much as the
+        # baseline itself does (docs/performance.md), plus one sentence split at a long pause.
+        request.applymarker(pytest.mark.xfail(reason="live finals on telephone-band voices: 0.048", strict=True))
     finals = asyncio.run(stream_clips(clips, engine))
     check(clips, [" ".join(f) for f in finals], baseline_wer)
 
@@ -203,7 +203,7 @@ def test_token_budget_is_exact(engine: FasterWhisperEngine) -> None:
     features = engine._model.feature_extractor(audio, padding=SAMPLE_RATE)
     before = ContextPolicy(padding_seconds=1, min_seconds=0, timestamps=False, retry_full_context=False)
     plain = FasterWhisperEngine(context=before)
-    decoded = plain._decode(features, None, duration, before.frames(duration))
+    decoded = plain._decode(features, None, duration, before.frames(duration), beam_size=1)
     assert decoded.cut_by_budget
     assert decoded.text.startswith("Rice is often served in round bowls. Rice is often")
     assert decoded.text_tokens == token_budget(duration)

@@ -24,15 +24,21 @@ def create_engine(settings: Settings) -> SttEngine:
             settings.stt_timeout_seconds,
         )
     return _faster_whisper_engine(
-        settings.stt_model, settings.stt_compute_type, settings.stt_cpu_threads, settings.stt_workers
+        settings.stt_model,
+        settings.stt_compute_type,
+        settings.stt_cpu_threads,
+        settings.stt_workers,
+        settings.stt_final_beam_size,
     )
 
 
 @lru_cache
-def _faster_whisper_engine(model: str, compute_type: str, cpu_threads: int, workers: int) -> SttEngine:
+def _faster_whisper_engine(
+    model: str, compute_type: str, cpu_threads: int, workers: int, final_beam_size: int
+) -> SttEngine:
     from earshot.transcription.faster_whisper import FasterWhisperEngine
 
-    return FasterWhisperEngine(model, compute_type, cpu_threads, workers=workers)
+    return FasterWhisperEngine(model, compute_type, cpu_threads, workers=workers, final_beam_size=final_beam_size)
 
 
 @lru_cache

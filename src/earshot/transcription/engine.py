@@ -51,9 +51,10 @@ class SttEngine(Protocol):
 
     name: str
 
-    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None) -> Transcription:
+    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None, final: bool = False) -> Transcription:
         """Transcribe float32 16 kHz mono `audio`; `prompt` is preceding text that biases
-        spelling and vocabulary (e.g. the call's previous final)."""
+        spelling and vocabulary (e.g. the call's previous final). `final` marks the decode that
+        is kept (an utterance's final): an engine may spend more on it than on a partial."""
         ...
 
 

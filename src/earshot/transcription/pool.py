@@ -139,4 +139,4 @@ class DecodePool:
                 job.result.set_result(result)
 
     def _decode(self, job: _Job) -> Transcription:
-        return self.engine.transcribe(job.audio, prompt=job.prompt)
+        return self.engine.transcribe(job.audio, prompt=job.prompt, final=job.priority == FINAL)
