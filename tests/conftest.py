@@ -98,6 +98,10 @@ def server_settings(tmp_path: Path, database_url: str) -> Settings:
         offer_timeout_seconds=2.0,
         reconnect_grace_seconds=1.5,
         telephony_allow_loopback=True,  # the tests play the phone gateway, on this machine
+        # A loaded test machine must not turn into busy answers or shed assist in tests that are
+        # not about overload (those set their own thresholds).
+        busy_loop_lag_ms=60_000.0,
+        assist_shed_loop_lag_ms=60_000.0,
         _env_file=None,  # type: ignore[call-arg]
     )
 
