@@ -79,7 +79,7 @@ def _serve(settings: Settings) -> tuple[uvicorn.Server, _ServerThread]:
     server = uvicorn.Server(config)
     thread = _ServerThread(server)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a start-up on a loaded 2-core machine can take a while
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
