@@ -92,7 +92,7 @@ describe("CallSocket", () => {
   it("connects to the same host over ws and reports open", () => {
     const { socket, statuses, latest } = harness();
     socket.start();
-    expect(latest().url).toBe(`ws://${window.location.host}/ws/call/c1?token=t&last_seq=0`);
+    expect(latest().url).toBe(`ws://${window.location.host}/ws/call/c1?last_seq=0`);
     latest().open();
     expect(statuses).toEqual([{ state: "connecting", attempt: 0 }, { state: "open" }]);
   });
