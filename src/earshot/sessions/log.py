@@ -23,13 +23,17 @@ async def append_event(
     The seq comes from an atomic increment of `calls.last_seq`, so two writers (even on two
     instances) can never hand out the same number.
     """
-    at = at or utcnow()
     seq = (
         await session.execute(
             update(Call).where(Call.id == call.id).values(last_seq=Call.last_seq + 1).returning(Call.last_seq)
         )
     ).scalar_one()
     call.last_seq = seq
+    # The clock is read only once the seq is ours: the increment holds the call's row (and on
+    # SQLite the whole database) until commit, so times taken after it follow seq order and a
+    # replay never has to wait a negative delay. Reading it earlier let two concurrent writers
+    # (an assist stage and the call's own path) store seq n+1 with an earlier time than seq n.
+    at = at or utcnow()
     offset_ms = max(0, int((at - call.queued_at).total_seconds() * 1000))
     event = CallEvent(call_id=call.id, seq=seq, type=event_type, payload=payload, created_at=at, offset_ms=offset_ms)
     # Validate before storing: the log must only ever hold messages the protocol can carry.
