@@ -1,5 +1,6 @@
 // A call as one party sees it, built only from server messages (a pure reducer, easy to test).
 import type {
+  CallSummaryEvent,
   CustomerContextEvent,
   Disposition,
   SentimentAlert,
@@ -46,7 +47,17 @@ export interface CallView {
   alert: SentimentAlert | null;
   suggestion: SuggestionEvent | null;
   suggestionState: "new" | "accepted" | "dismissed";
+  /** Every suggestion of the call, with what the agent did with it (for replay and review). */
+  suggestions: SuggestionRecord[];
   otherPartyAway: Speaker | null;
+  wrapUpNotes: string | null;
+  /** The post-call summary (staff only), logged a moment after the call ends. */
+  summary: CallSummaryEvent | null;
+}
+
+export interface SuggestionRecord {
+  suggestion: SuggestionEvent;
+  state: "new" | "accepted" | "dismissed";
 }
 
 export function emptyCall(callId: string | null = null): CallView {
@@ -70,7 +81,10 @@ export function emptyCall(callId: string | null = null): CallView {
     alert: null,
     suggestion: null,
     suggestionState: "new",
+    suggestions: [],
     otherPartyAway: null,
+    wrapUpNotes: null,
+    summary: null,
   };
 }
 
@@ -157,7 +171,7 @@ export function applyMessage(view: CallView, message: ServerMessage): CallView {
       return { ...ended, timeline: system(ended, message.seq, message.offset_ms, describeEnd(ended)) };
     }
     case "call_wrapped_up":
-      return { ...next, disposition: message.disposition };
+      return { ...next, disposition: message.disposition, wrapUpNotes: message.notes || null };
     case "customer_context":
       return { ...next, customer: message };
     case "sentiment":
@@ -169,11 +183,18 @@ export function applyMessage(view: CallView, message: ServerMessage): CallView {
     case "sentiment_alert":
       return { ...next, alert: message };
     case "suggestion":
-      return { ...next, suggestion: message, suggestionState: "new" };
-    case "suggestion_feedback":
+      return { ...next, suggestion: message, suggestionState: "new", suggestions: [...next.suggestions, { suggestion: message, state: "new" }] };
+    case "suggestion_feedback": {
+      const state: SuggestionRecord["state"] = message.accepted ? "accepted" : "dismissed";
+      const suggestions = next.suggestions.map((record) =>
+        record.suggestion.suggestion_id === message.suggestion_id ? { ...record, state } : record,
+      );
       return next.suggestion?.suggestion_id === message.suggestion_id
-        ? { ...next, suggestionState: message.accepted ? "accepted" : "dismissed" }
-        : next;
+        ? { ...next, suggestionState: state, suggestions }
+        : { ...next, suggestions };
+    }
+    case "call_summary":
+      return { ...next, summary: message };
     default:
       return next;
   }
