@@ -7,7 +7,9 @@ import { useDocumentTitle } from "./lib/useDocumentTitle";
 import { AdminUsersPage } from "./pages/AdminUsersPage";
 import { AgentPage } from "./pages/AgentPage";
 import { CallPage } from "./pages/CallPage";
+import { HistoryPage } from "./pages/HistoryPage";
 import { LoginPage } from "./pages/LoginPage";
+import { ReplayPage } from "./pages/ReplayPage";
 import { SupervisorPage } from "./pages/SupervisorPage";
 
 // The dashboard brings its charting library; load it only for those who open it.
@@ -83,6 +85,8 @@ export function App() {
           </RequireRole>
         }
       />
+      <Route path="/history" element={<RequireRole role="agent"><HistoryPage /></RequireRole>} />
+      <Route path="/history/:callId" element={<RequireRole role="agent"><ReplayPage /></RequireRole>} />
       <Route path="/admin/users" element={<RequireRole role="admin"><AdminUsersPage /></RequireRole>} />
       <Route path="*" element={<NotFoundPage />} />
     </Routes>

@@ -13,6 +13,7 @@ export function AppHeader({ children }: { children?: ReactNode }) {
         {hasRole(user, "agent") && <NavLink to="/agent">Agent console</NavLink>}
         {hasRole(user, "supervisor") && <NavLink to="/supervisor">Supervisor</NavLink>}
         {hasRole(user, "supervisor") && <NavLink to="/dashboard">Dashboard</NavLink>}
+        {hasRole(user, "agent") && <NavLink to="/history">History</NavLink>}
         {hasRole(user, "admin") && <NavLink to="/admin/users">Users</NavLink>}
       </nav>
       <div className="header-tools">{children}</div>

@@ -1,0 +1,153 @@
+import { useEffect, useMemo, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { AppHeader } from "../components/AppHeader";
+import { ReplayControls } from "../components/ReplayControls";
+import { CallOutcome, ReplayAssist } from "../components/ReplayDetails";
+import { StatusPill } from "../components/StatusPill";
+import { Timeline } from "../components/Timeline";
+import { formatDuration } from "../components/Timer";
+import { ApiError } from "../lib/api";
+import { useDocumentTitle } from "../lib/useDocumentTitle";
+import type { TimelineEntry } from "../state/call";
+import { EXPORT_FORMATS, exportHref, historyApi } from "../state/history";
+import { replayMarkers, replayScript, timeOfSeq, viewAt, type ReplayScript } from "../state/replay";
+import { DISPOSITION } from "../state/supervisor";
+import { useReplay } from "../state/useReplay";
+
+type Loaded = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; script: ReplayScript };
+
+/** One call from its log: the summary, and a replay of what the agent saw at the original timing. */
+export function ReplayPage() {
+  const { callId = "" } = useParams();
+  const [loaded, setLoaded] = useState<Loaded>({ state: "loading" });
+  useDocumentTitle("Call replay");
+
+  useEffect(() => {
+    let current = true;
+    setLoaded({ state: "loading" });
+    historyApi.log(callId).then(
+      (log) => {
+        if (!current) return;
+        try {
+          setLoaded({ state: "ready", script: replayScript(callId, log) });
+        } catch (caught) {
+          setLoaded({ state: "error", message: (caught as Error).message });
+        }
+      },
+      (caught: unknown) => {
+        if (!current) return;
+        const message =
+          caught instanceof ApiError && caught.status === 404
+            ? "There is no such call, or it is not one of yours."
+            : caught instanceof ApiError
+              ? caught.message
+              : "Could not load the call.";
+        setLoaded({ state: "error", message });
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [callId]);
+
+  return (
+    <div className="console">
+      <AppHeader />
+      <main className="replay">
+        <p className="small">
+          <Link to="/history">← Call history</Link>
+        </p>
+        {loaded.state === "loading" && (
+          <p className="muted" role="status">
+            Loading the call…
+          </p>
+        )}
+        {loaded.state === "error" && (
+          <div className="card">
+            <h1>Cannot open this call</h1>
+            <p className="notice notice-error" role="alert">
+              {loaded.message}
+            </p>
+          </div>
+        )}
+        {loaded.state === "ready" && <Replay script={loaded.script} />}
+      </main>
+    </div>
+  );
+}
+
+function Replay({ script }: { script: ReplayScript }) {
+  const [frame, controls] = useReplay(script);
+  const whole = useMemo(() => viewAt(script, script.durationMs), [script]);
+  const markers = useMemo(() => replayMarkers(script), [script]);
+  const queuedAt = script.events[0]?.at;
+  const disposition = whole.disposition ? DISPOSITION[whole.disposition] : null;
+
+  return (
+    <>
+      <div className="card call-header">
+        <div className="call-header-main">
+          <div>
+            <p className="eyebrow">Call replay</p>
+            <h1>{whole.customerName ?? "Customer"}</h1>
+            <p className="call-meta muted">
+              {whole.channel && <span className="badge">{whole.channel === "phone" ? "Phone" : "Web"}</span>}
+              <span>Agent: {whole.agentName ?? "none"}</span>
+              {queuedAt && <time dateTime={queuedAt}>{new Date(queuedAt).toLocaleString()}</time>}
+              {whole.startedAt && whole.endedAt && <span>Lasted {formatDuration(Date.parse(whole.endedAt) - Date.parse(whole.startedAt))}</span>}
+              {disposition && <StatusPill tone={disposition.tone}>{disposition.label}</StatusPill>}
+            </p>
+          </div>
+          <div className="actions export-links" role="group" aria-label="Export">
+            {EXPORT_FORMATS.map(({ format, label, description }) => (
+              <a key={format} className="button button-small" href={exportHref(script.callId, format)} download aria-label={`Export as ${label} (${description})`}>
+                {label}
+              </a>
+            ))}
+          </div>
+        </div>
+        <ReplayControls frame={frame} controls={controls} markers={markers} />
+      </div>
+      <div className="console-grid replay-grid">
+        <section className="console-main" aria-label="Replayed call">
+          <section className="card conversation" aria-label="Conversation at this moment">
+            <p className="eyebrow">What the agent saw</p>
+            <Timeline entries={frame.view.timeline} viewer="supervisor" showSentiment emptyText="Nothing said yet at this point." />
+          </section>
+          <CallOutcome summary={whole.summary} view={whole} />
+          <LineIndex entries={whole.timeline} script={script} onSeek={controls.seek} />
+        </section>
+        <aside className="side-panel" aria-label="Agent's panel at this moment">
+          <ReplayAssist view={frame.view} />
+        </aside>
+      </div>
+    </>
+  );
+}
+
+/** Every line of the whole call; choosing one moves the replay to when it appeared. */
+function LineIndex({ entries, script, onSeek }: { entries: TimelineEntry[]; script: ReplayScript; onSeek: (positionMs: number) => void }) {
+  const lines = entries.filter((entry) => entry.kind !== "system" && entry.seq !== null);
+  return (
+    <section className="card" aria-labelledby="lines-title">
+      <h2 id="lines-title">Transcript</h2>
+      {lines.length === 0 ? (
+        <p className="muted small">Nothing was said in this call.</p>
+      ) : (
+        <ol className="line-index">
+          {lines.map((entry) => {
+            const at = timeOfSeq(script, entry.seq!) ?? entry.offsetMs;
+            return (
+              <li key={entry.key}>
+                <button type="button" className="link-button" onClick={() => onSeek(at)} aria-label={`Go to ${formatDuration(at)}: ${entry.text}`}>
+                  <span className="numeric muted">{formatDuration(at)}</span> <strong>{entry.speaker === "agent" ? "Agent" : "Customer"}</strong>{" "}
+                  <span className="muted small">({entry.kind === "chat" ? "chat" : "said"})</span> {entry.text}
+                </button>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+    </section>
+  );
+}
