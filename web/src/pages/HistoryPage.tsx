@@ -19,7 +19,10 @@ export function HistoryPage() {
   const filtered = filtersToAddress(filters).toString() !== "";
 
   function change(next: HistoryFilters) {
-    setAddress(filtersToAddress(next));
+    const nextAddress = filtersToAddress(next);
+    // Searching again for the same thing asks the server again (new calls may match now).
+    if (nextAddress.toString() === filtersToAddress(filters).toString()) history.reload();
+    else setAddress(nextAddress);
   }
 
   return (

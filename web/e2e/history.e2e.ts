@@ -1,0 +1,158 @@
+// A call made in the browser is found in the call history by a word said in it, replayed at 4x
+// (its chat lines appear in the order they were sent), sought, and exported.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { RESULTS, launchChromium, loginAs, startEarshot, type RunningEarshot } from "./server";
+
+let earshot: RunningEarshot;
+let browser: Browser;
+
+const CUSTOMER = "Hana History";
+const CUSTOMER_LINE = "My umbrella order has not arrived yet";
+const AGENT_LINE = "I am sorry, let me track the umbrella for you";
+
+beforeAll(async () => {
+  earshot = await startEarshot();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await earshot?.stop();
+});
+
+/** One whole call through the customer page and the agent console: answered, a line each way, ended, wrapped up. */
+async function makeCall(base: string): Promise<void> {
+  const agent = await loginAs(await browser.newContext(), base, "agent1", "agent1-demo-pass");
+  await agent.waitForURL(`${base}/agent`);
+  await agent.getByRole("status").getByText("Connected").waitFor();
+  await agent.getByRole("switch", { name: "Available for calls" }).click();
+  await agent.getByText("Waiting for the next call").waitFor();
+
+  const customer = await (await browser.newContext()).newPage();
+  await customer.goto(`${base}/call`);
+  await customer.getByLabel("Your name").fill(CUSTOMER);
+  await customer.getByRole("button", { name: "Start call" }).click();
+  await agent.getByRole("alertdialog").getByRole("button", { name: "Accept" }).click();
+  await customer.getByRole("heading", { name: "Connected with Alex Agent" }).waitFor();
+
+  await customer.getByLabel("Message").fill(CUSTOMER_LINE);
+  await customer.getByRole("button", { name: "Send" }).click();
+  await agent.getByRole("log").getByText(CUSTOMER_LINE).waitFor();
+  await agent.getByLabel("Message").fill(AGENT_LINE);
+  await agent.getByRole("button", { name: "Send" }).click();
+  await customer.getByRole("log").getByText(AGENT_LINE).waitFor();
+
+  await agent.getByRole("button", { name: "End call" }).click();
+  await agent.getByRole("heading", { name: "Wrap up the call" }).waitFor();
+  await agent.getByLabel("Resolved", { exact: true }).check();
+  await agent.getByRole("button", { name: "File wrap-up" }).click();
+  await agent.getByText("Waiting for the next call").waitFor();
+  await agent.context().close();
+  await customer.context().close();
+}
+
+/** Presses Search and waits for the answer to show: the call's row, or the empty list. */
+async function search(page: Page, words: string): Promise<"found" | "none"> {
+  await page.getByLabel("Words said").fill(words);
+  const link = page.getByRole("link", { name: `Open the call with ${CUSTOMER}` });
+  const none = page.getByText("No calls match these filters.");
+  await Promise.all([
+    page.waitForResponse((response) => response.url().includes("/api/history?")),
+    page.getByRole("button", { name: "Search", exact: true }).click(),
+  ]);
+  await none.or(link).first().waitFor();
+  return (await link.isVisible()) ? "found" : "none";
+}
+
+/** Searches until the call shows: its words are indexed a moment after it ends. */
+async function searchUntilFound(page: Page, words: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await search(page, words)) === "none") {
+    if (Date.now() > deadline) throw new Error(`the call was not found by "${words}" within 30 s`);
+    await page.waitForTimeout(500);
+  }
+}
+
+/** When each of these texts first appeared in the replayed conversation, in ms since this was called. */
+async function watchLines(page: Page, texts: string[]): Promise<void> {
+  await page.evaluate((wanted) => {
+    const seen: Record<string, number> = {};
+    const start = performance.now();
+    const log = document.querySelector('[role="log"][aria-label="Conversation"]')!;
+    const check = () => {
+      for (const text of wanted) if (!(text in seen) && log.textContent?.includes(text)) seen[text] = performance.now() - start;
+    };
+    check();
+    new MutationObserver(check).observe(log, { childList: true, subtree: true, characterData: true });
+    (window as unknown as { seenLines: Record<string, number> }).seenLines = seen;
+  }, texts);
+}
+
+describe("call history and replay", () => {
+  it("finds a call by a word said in it, replays it at 4x in order, seeks and exports it", async () => {
+    const base = earshot.baseUrl;
+    await makeCall(base);
+
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const page = await loginAs(context, base, "supervisor", "supervisor-demo-pass");
+    await page.waitForURL(`${base}/supervisor`);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "History", exact: true }).click();
+    await page.getByRole("heading", { name: "Call history", level: 1 }).waitFor();
+
+    // A word nobody said finds nothing; "umbrellas" finds the call (the search is stemmed).
+    expect(await search(page, "xylophone")).toBe("none");
+    await searchUntilFound(page, "umbrellas");
+    const csvHref = await page.getByRole("link", { name: "Download these calls as CSV" }).getAttribute("href");
+    const csv = await (await context.request.get(`${base}${csvHref}`)).text();
+    expect(csv.split(/\r?\n/)[0]).toMatch(/^call_id,queued_at,/);
+    expect(csv).toContain(CUSTOMER);
+    await page.screenshot({ path: join(RESULTS, "history.png"), fullPage: true });
+
+    await page.getByRole("link", { name: `Open the call with ${CUSTOMER}` }).click();
+    await page.getByRole("heading", { name: CUSTOMER, level: 1 }).waitFor();
+    const conversation = page.getByRole("log", { name: "Conversation" });
+    expect(await conversation.textContent()).not.toContain(CUSTOMER_LINE); // the replay starts before anything was said
+
+    // Play at 4x: both lines appear, the customer's first, and the replay stops at the end.
+    await page.getByRole("button", { name: "4x", exact: true }).click();
+    await watchLines(page, [CUSTOMER_LINE, AGENT_LINE]);
+    await page.getByRole("button", { name: "Play", exact: true }).click();
+    await conversation.getByText(AGENT_LINE).waitFor({ timeout: 30_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seenLines: Record<string, number> }).seenLines);
+    expect(seen[CUSTOMER_LINE]).toBeGreaterThan(0);
+    expect(seen[AGENT_LINE]).toBeGreaterThan(seen[CUSTOMER_LINE]);
+    await page.getByRole("button", { name: "Play", exact: true }).waitFor({ timeout: 30_000 });
+    const clock = (await page.locator(".replay-clock").textContent())!;
+    const [at, end] = clock.split(" of ");
+    expect(at).toBe(end);
+    await page.screenshot({ path: join(RESULTS, "replay-end.png"), fullPage: true });
+
+    // Seek to the customer's line: the conversation as it stood then, before the agent's answer.
+    await page.getByRole("button", { name: new RegExp(`^Go to \\d+:\\d+: ${CUSTOMER_LINE}$`) }).click();
+    await conversation.getByText(AGENT_LINE).waitFor({ state: "detached" });
+    expect(await conversation.textContent()).toContain(CUSTOMER_LINE);
+    const position = Number(await page.getByLabel("Position in the call").inputValue());
+    expect(position).toBeGreaterThan(0);
+    await page.screenshot({ path: join(RESULTS, "replay-seek.png"), fullPage: true });
+
+    // Exports: the transcript by its link, the captions and the log by their addresses.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /^Export as Text/ }).click()]);
+    const text = readFileSync((await download.path())!, "utf8");
+    expect(text).toContain(`Customer: ${CUSTOMER}`);
+    expect(text.indexOf(CUSTOMER_LINE)).toBeGreaterThan(0);
+    expect(text.indexOf(AGENT_LINE)).toBeGreaterThan(text.indexOf(CUSTOMER_LINE));
+    const hrefs = await page.getByRole("group", { name: "Export" }).getByRole("link").evaluateAll((links) => links.map((link) => link.getAttribute("href")!));
+    expect(hrefs.map((href) => href.split("format=")[1])).toEqual(["json", "txt", "vtt", "srt"]);
+    const vtt = await (await context.request.get(`${base}${hrefs[2]}`)).text();
+    expect(vtt.startsWith("WEBVTT")).toBe(true);
+    expect(vtt).toContain(AGENT_LINE);
+    const srt = await (await context.request.get(`${base}${hrefs[3]}`)).text();
+    expect(srt).toMatch(/^1\r?\n\d\d:\d\d:\d\d,\d\d\d --> /);
+    const log = (await (await context.request.get(`${base}${hrefs[0]}`)).json()) as { type: string; text?: string }[];
+    expect(log.filter((event) => event.type === "chat").map((event) => event.text)).toEqual([CUSTOMER_LINE, AGENT_LINE]);
+    await context.close();
+  });
+});
