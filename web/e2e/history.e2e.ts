@@ -155,4 +155,28 @@ describe("call history and replay", () => {
     expect(log.filter((event) => event.type === "chat").map((event) => event.text)).toEqual([CUSTOMER_LINE, AGENT_LINE]);
     await context.close();
   });
+
+  it("shows agents the calls they took, and not the others'", async () => {
+    const base = earshot.baseUrl;
+    for (const [username, tookIt] of [["agent1", true], ["agent2", false]] as const) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await loginAs(context, base, username, `${username}-demo-pass`);
+      await page.waitForURL(`${base}/agent`);
+      await Promise.all([
+        page.waitForResponse((response) => response.url().includes("/api/history?")),
+        page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "History", exact: true }).click(),
+      ]);
+      await page.getByText("The calls you took.", { exact: false }).waitFor();
+      await page.getByRole("status").filter({ hasText: "Loading calls" }).waitFor({ state: "detached" });
+      const link = page.getByRole("link", { name: `Open the call with ${CUSTOMER}` });
+      expect(await link.isVisible()).toBe(tookIt);
+      expect(await page.getByLabel("Agent").count()).toBe(0); // no agent filter: their own calls only
+      if (tookIt) {
+        await link.click();
+        await page.getByRole("heading", { name: CUSTOMER, level: 1 }).waitFor();
+        await page.getByRole("button", { name: "Play", exact: true }).waitFor();
+      }
+      await context.close();
+    }
+  });
 });
