@@ -121,6 +121,11 @@ describe("history page", () => {
     await screen.findByText("No calls match these filters.");
     expect(requests.at(-1)).toMatch(/q=nothing/);
     expect(screen.getByRole("link", { name: "Download these calls as CSV" }).getAttribute("href")).toMatch(/q=nothing/);
+    // The same search again asks the server again: calls that ended since may match now.
+    const asked = requests.length;
+    fireEvent.click(screen.getByRole("button", { name: "Search" }));
+    await waitFor(() => expect(requests.length).toBe(asked + 1));
+    await screen.findByText("No calls match these filters.");
   });
 
   it("says what went wrong and retries", async () => {
@@ -155,6 +160,7 @@ describe("replay page", () => {
     await waitFor(() => expect(within(conversation).queryByText("Where is my parcel?")).not.toBeNull());
     expect(within(conversation).queryByText("Let me track it")).toBeNull();
     expect((screen.getByLabelText("Position in the call") as HTMLInputElement).value).toBe("3000");
+    expect(screen.getByRole("button", { name: "Go to 0:03: Where is my parcel?" }).closest("li")?.getAttribute("aria-current")).toBe("true");
 
     fireEvent.change(screen.getByLabelText("Position in the call"), { target: { value: "10500" } });
     await waitFor(() => expect(within(conversation).queryByText("Let me track it")).not.toBeNull());

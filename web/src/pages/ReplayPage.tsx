@@ -115,7 +115,7 @@ function Replay({ script }: { script: ReplayScript }) {
             <Timeline entries={frame.view.timeline} viewer="supervisor" showSentiment emptyText="Nothing said yet at this point." />
           </section>
           <CallOutcome summary={whole.summary} view={whole} />
-          <LineIndex entries={whole.timeline} script={script} onSeek={controls.seek} />
+          <LineIndex entries={whole.timeline} script={script} positionMs={frame.positionMs} onSeek={controls.seek} />
         </section>
         <aside className="side-panel" aria-label="Agent's panel at this moment">
           <ReplayAssist view={frame.view} />
@@ -125,9 +125,18 @@ function Replay({ script }: { script: ReplayScript }) {
   );
 }
 
-/** Every line of the whole call; choosing one moves the replay to when it appeared. */
-function LineIndex({ entries, script, onSeek }: { entries: TimelineEntry[]; script: ReplayScript; onSeek: (positionMs: number) => void }) {
+interface LineIndexProps {
+  entries: TimelineEntry[];
+  script: ReplayScript;
+  positionMs: number;
+  onSeek: (positionMs: number) => void;
+}
+
+/** Every line of the whole call, the latest one shown marked; choosing one moves the replay to when it appeared. */
+function LineIndex({ entries, script, positionMs, onSeek }: LineIndexProps) {
   const lines = entries.filter((entry) => entry.kind !== "system" && entry.seq !== null);
+  const times = lines.map((entry) => timeOfSeq(script, entry.seq!) ?? entry.offsetMs);
+  const latest = times.reduce((found, at, index) => (at <= positionMs && (found < 0 || at >= times[found]) ? index : found), -1);
   return (
     <section className="card" aria-labelledby="lines-title">
       <h2 id="lines-title">Transcript</h2>
@@ -135,10 +144,10 @@ function LineIndex({ entries, script, onSeek }: { entries: TimelineEntry[]; scri
         <p className="muted small">Nothing was said in this call.</p>
       ) : (
         <ol className="line-index">
-          {lines.map((entry) => {
-            const at = timeOfSeq(script, entry.seq!) ?? entry.offsetMs;
+          {lines.map((entry, index) => {
+            const at = times[index];
             return (
-              <li key={entry.key}>
+              <li key={entry.key} className={at <= positionMs ? "line-past" : ""} aria-current={index === latest ? "true" : undefined}>
                 <button type="button" className="link-button" onClick={() => onSeek(at)} aria-label={`Go to ${formatDuration(at)}: ${entry.text}`}>
                   <span className="numeric muted">{formatDuration(at)}</span> <strong>{entry.speaker === "agent" ? "Agent" : "Customer"}</strong>{" "}
                   <span className="muted small">({entry.kind === "chat" ? "chat" : "said"})</span> {entry.text}
