@@ -39,6 +39,9 @@ def serve(
     from earshot.serve import EarshotServer
 
     settings = get_settings()
+    if (problem := settings.missing_shared_secret()) is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if demo:
         asyncio.run(seed_demo_data(settings))
