@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
+import random
 import socket
 import subprocess
 import threading
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -243,10 +246,68 @@ class RunningServer:
         return client
 
 
-def free_port() -> int:
+async def active_call(server: RunningServer) -> tuple[str, WsClient, WsClient]:
+    """A web call from Emily Carter that agent1 accepted: (call_id, customer, agent), once both see it start."""
+    agent = await server.agent("agent1")
+    call_id, _token, customer = await server.customer("Emily Carter")
+    await agent.expect("call_offer", call_id=call_id)
+    await agent.send({"type": "accept_offer", "call_id": call_id})
+    await customer.expect("call_started")
+    await agent.expect("call_started")
+    return call_id, customer, agent
+
+
+@pytest.fixture
+async def ready_server(server: RunningServer) -> RunningServer:
+    """The server once its speech model is loaded, so microphones are really transcribed and timings
+    in the test are not model start-up. A test module uses it by importing it from here."""
+    token = await server.login("supervisor")
+    async with server.http(token) as http:
+        for _ in range(600):
+            if (await http.get("/api/transcription/status")).json().get("ready"):
+                return server
+            await asyncio.sleep(0.1)
+    raise AssertionError("transcription did not become ready")
+
+
+# Ports for test servers come from a block below the kernel's ephemeral range (32768 and up), one
+# block per pytest-xdist worker: a port handed out here cannot be picked by another worker while
+# its server is still starting, or while a redis-server a test killed is down to be started again.
+# The start within the block is random, so two test runs at once on one machine rarely meet, and
+# every port is checked free before it is handed out.
+_PORT_BLOCK_BASE = 10_000
+_PORT_BLOCK_SIZE = 2_000
+_PORT_BLOCKS = 11  # 10000..31999
+
+
+def _port_candidates() -> Iterator[int]:
+    """This process's block of ports, endlessly, from a random start."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... under xdist
+    index = int(worker.removeprefix("gw")) % _PORT_BLOCKS if worker.startswith("gw") else 0
+    block = list(range(_PORT_BLOCK_BASE + index * _PORT_BLOCK_SIZE, _PORT_BLOCK_BASE + (index + 1) * _PORT_BLOCK_SIZE))
+    start = random.randrange(_PORT_BLOCK_SIZE)
+    return itertools.cycle(block[start:] + block[:start])
+
+
+_port_candidates_here = _port_candidates()
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 that no other worker of this test run hands out."""
+    for _ in range(_PORT_BLOCK_SIZE):
+        port = next(_port_candidates_here)
+        if _bindable(port):
+            return port
+    raise RuntimeError(f"no free port among the {_PORT_BLOCK_SIZE} this test process may use")
 
 
 @contextmanager

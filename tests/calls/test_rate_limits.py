@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from earshot.audio.decode import SAMPLE_RATE, float_to_pcm16, load_audio_file
-from tests.harness import CALLS_AUDIO, SHARED, RunningServer, WsClient
+from tests.harness import CALLS_AUDIO, SHARED, RunningServer, WsClient, active_call
+from tests.harness import ready_server  # noqa: F401 (a fixture: pytest finds it by this name here)
 
 FRAME = SAMPLE_RATE // 50  # 20 ms, what the browser's AudioWorklet sends
 REAL_SPEECH = SHARED / "speech-real" / "audio"
@@ -49,28 +50,6 @@ async def microphone(client: WsClient, audio: np.ndarray, stop: asyncio.Event, m
         sent += 1
         await asyncio.sleep(max(0.0, began + sent * 0.02 - loop.time()))
     return sent
-
-
-async def active_call(server: RunningServer) -> tuple[str, WsClient, WsClient]:
-    agent = await server.agent("agent1")
-    call_id, _token, customer = await server.customer("Emily Carter")
-    await agent.expect("call_offer", call_id=call_id)
-    await agent.send({"type": "accept_offer", "call_id": call_id})
-    await customer.expect("call_started")
-    await agent.expect("call_started")
-    return call_id, customer, agent
-
-
-@pytest.fixture
-async def ready_server(server: RunningServer) -> RunningServer:
-    """The server once its speech model is loaded, so the microphones are really transcribed."""
-    token = await server.login("supervisor")
-    async with server.http(token) as http:
-        for _ in range(600):
-            if (await http.get("/api/transcription/status")).json().get("ready"):
-                return server
-            await asyncio.sleep(0.1)
-    raise AssertionError("transcription did not become ready")
 
 
 async def test_live_microphones_leave_chat_mute_hang_up_and_wrap_up_working(ready_server: RunningServer) -> None:

@@ -14,7 +14,8 @@ import pytest
 from earshot.audio.decode import SAMPLE_RATE, float_to_pcm16, load_audio_file
 from earshot.calls.simulate import phone_frames
 from earshot.transcription.wer import wer
-from tests.harness import CALLS_AUDIO, RunningServer, WsClient
+from tests.harness import CALLS_AUDIO, RunningServer, WsClient, active_call
+from tests.harness import ready_server  # noqa: F401 (a fixture: pytest finds it by this name here)
 
 CALLS = CALLS_AUDIO
 FRAME = SAMPLE_RATE // 50  # 20 ms
@@ -46,27 +47,6 @@ async def transcripts_until_final(client: WsClient, timeout: float = 30) -> list
         seen.append(message)
         if message["final"]:
             return seen
-
-
-async def active_call(server: RunningServer) -> tuple[str, WsClient, WsClient]:
-    agent = await server.agent("agent1")
-    call_id, _token, customer = await server.customer("Emily Carter")
-    await agent.expect("call_offer", call_id=call_id)
-    await agent.send({"type": "accept_offer", "call_id": call_id})
-    await customer.expect("call_started")
-    return call_id, customer, agent
-
-
-@pytest.fixture
-async def ready_server(server: RunningServer) -> RunningServer:
-    """The server once its model is loaded, so timings in the test are not model start-up."""
-    token = await server.login("supervisor")
-    async with server.http(token) as http:
-        for _ in range(300):
-            if (await http.get("/api/transcription/status")).json().get("ready"):
-                return server
-            await asyncio.sleep(0.1)
-    raise AssertionError("transcription did not become ready")
 
 
 async def test_customer_speech_reaches_agent_as_partials_then_final(ready_server: RunningServer) -> None:
