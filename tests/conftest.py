@@ -2,12 +2,19 @@
 
 PostgreSQL runs when `EARSHOT_TEST_POSTGRES_URL` points at a server (the test command starts
 one when CI is set); every server fixture then gets a database of its own.
+
+Migrating a database and hashing the demo staff's passwords (Argon2, by design slow) took
+seconds per test; each test process does both once, into template databases, and every test
+gets a copy of a template instead (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on
+PostgreSQL). The copy is what migrating and seeding would have made; the server still runs its
+own migration at start, as it always does, and finds the schema current.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -29,30 +36,123 @@ BACKENDS = ["sqlite", "postgresql"] if POSTGRES_ADMIN_URL else ["sqlite"]
 
 
 
-async def _create_postgres_database() -> str:
+def _admin_dsn() -> str:
+    return POSTGRES_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def _postgres_url(name: str) -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def _create_postgres_database(template: str | None = None) -> str:
+    """A new database (a copy of `template` if given); returns its name."""
     import asyncpg
 
     name = f"earshot_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = POSTGRES_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
-    conn = await asyncpg.connect(admin_dsn)
+    conn = await asyncpg.connect(_admin_dsn())
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await conn.close()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    return name
+
+
+async def _migrate_and_seed(url: str, with_demo_staff: bool) -> None:
+    db = Database(url)
+    try:
+        await db.migrate()
+        if with_demo_staff:
+            async with db.sessions() as session:
+                await seed_demo_users(session)
+                await session.commit()
+    finally:
+        await db.close()  # no connection may stay open on a file to copy or a PostgreSQL template
+
+
+class DatabaseTemplates:
+    """Migrated databases, with or without the demo staff, made once per test process and copied
+    into each test's still empty database. Under pytest-xdist every worker makes its own."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._sqlite: dict[bool, Path] = {}  # with demo staff? -> migrated file
+        self._postgres: dict[bool, str] = {}  # with demo staff? -> template database's name
+
+    async def fill(self, url: str, with_demo_staff: bool) -> bool:
+        """Make the empty database at `url` a migrated one (seeded with the demo staff if asked).
+
+        Returns False, touching nothing, when the database is not empty any more (a fixture put
+        something there first): the caller then migrates and seeds it in place, as before.
+        """
+        if url.startswith("sqlite"):
+            return await self._fill_sqlite(Path(url.split(":///", 1)[1]), with_demo_staff)
+        return await self._fill_postgres(url.rsplit("/", 1)[1], with_demo_staff)
+
+    async def _fill_sqlite(self, path: Path, with_demo_staff: bool) -> bool:
+        if path.exists() and path.stat().st_size > 0:
+            return False
+        if with_demo_staff not in self._sqlite:
+            template = self.folder / ("migrated-with-staff.db" if with_demo_staff else "migrated.db")
+            await _migrate_and_seed(f"sqlite+aiosqlite:///{template}", with_demo_staff)
+            self._sqlite[with_demo_staff] = template
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._sqlite[with_demo_staff], path)
+        return True
+
+    async def _fill_postgres(self, name: str, with_demo_staff: bool) -> bool:
+        import asyncpg
+
+        conn = await asyncpg.connect(_admin_dsn())
+        try:
+            in_use = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name)
+            if in_use:
+                return False
+            if with_demo_staff not in self._postgres:
+                template = await _create_postgres_database()
+                await _migrate_and_seed(_postgres_url(template), with_demo_staff)
+                self._postgres[with_demo_staff] = template
+            if not await self._postgres_is_empty(name):
+                return False
+            # The test's database was made empty by `database_url`; it becomes a copy of the template.
+            await conn.execute(f'DROP DATABASE "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._postgres[with_demo_staff]}"')
+        finally:
+            await conn.close()
+        return True
+
+    @staticmethod
+    async def _postgres_is_empty(name: str) -> bool:
+        import asyncpg
+
+        conn = await asyncpg.connect(_admin_dsn().rsplit("/", 1)[0] + f"/{name}")
+        try:
+            tables = await conn.fetchval(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+            )
+        finally:
+            await conn.close()
+        return tables == 0
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> DatabaseTemplates:
+    return DatabaseTemplates(tmp_path_factory.mktemp("database-templates"))
 
 
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of this test's own."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path}/earshot.db"
-    return await _create_postgres_database()
+    return _postgres_url(await _create_postgres_database())
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
+async def database(database_url: str, database_templates: DatabaseTemplates) -> AsyncIterator[Database]:
+    """The test's database, migrated."""
+    if not await database_templates.fill(database_url, with_demo_staff=False):
+        await _migrate_and_seed(database_url, with_demo_staff=False)
     db = Database(database_url)
-    await db.migrate()
     yield db
     await db.close()
 
@@ -107,13 +207,11 @@ def server_settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def server(server_settings: Settings) -> AsyncIterator[RunningServer]:
-    db = Database(server_settings.resolved_database_url)
-    await db.migrate()
-    async with db.sessions() as session:
-        await seed_demo_users(session)
-        await session.commit()
-    await db.close()
+async def server(server_settings: Settings, database_templates: DatabaseTemplates) -> AsyncIterator[RunningServer]:
+    """A real server on its own database, migrated and with the demo staff in it."""
+    url = server_settings.resolved_database_url
+    if not await database_templates.fill(url, with_demo_staff=True):
+        await _migrate_and_seed(url, with_demo_staff=True)
     uv_server, thread = await asyncio.to_thread(_serve, server_settings)
     running = RunningServer(f"http://127.0.0.1:{server_settings.port}", server_settings, server_settings.resolved_database_url)
     try:
