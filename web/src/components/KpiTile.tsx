@@ -1,3 +1,4 @@
+import { MetricCard } from "@earshot/ui";
 import { InfoTip } from "./InfoTip";
 
 interface KpiTileProps {
@@ -10,12 +11,5 @@ interface KpiTileProps {
 
 /** One KPI of the period, with its definition as a tooltip: a term and its value, inside the tiles' <dl>. */
 export function KpiTile({ kpi, label, value, definition }: KpiTileProps) {
-  return (
-    <div className="kpi-tile" data-kpi={kpi}>
-      <dt className="kpi-label">
-        {label} <InfoTip subject={label} text={definition} />
-      </dt>
-      <dd className="kpi-value numeric">{value}</dd>
-    </div>
-  );
+  return <MetricCard id={kpi} label={label} value={value} info={<InfoTip subject={label} text={definition} />} />;
 }

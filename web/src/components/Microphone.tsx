@@ -1,5 +1,4 @@
-import { useEffect, useRef, useState } from "react";
-import { describeMicrophoneError, MicrophoneError, startMicrophone, type MicrophoneCapture } from "../lib/microphone";
+import { CallControls, useAudioCall } from "@earshot/ui";
 import type { SocketHandle } from "../state/useCallSocket";
 
 interface MicrophoneProps {
@@ -8,69 +7,25 @@ interface MicrophoneProps {
   active: boolean;
 }
 
-/** The speaker's microphone in a call: streams audio, with mute and an input level meter. */
+/** The speaker's microphone in a call: streams audio over the call's socket, with mute and an input level meter. */
 export function Microphone({ send, active }: MicrophoneProps) {
-  const [muted, setMuted] = useState(false);
-  const [level, setLevel] = useState(0);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [attempt, setAttempt] = useState(0);
-  const capture = useRef<MicrophoneCapture | null>(null);
-  const sendRef = useRef(send);
-  sendRef.current = send;
-  const live = active && !muted;
-
-  useEffect(() => {
-    if (!live) return;
-    let cancelled = false;
-    setProblem(null);
-    startMicrophone(
-      (pcm) => sendRef.current.sendBinary(pcm),
-      (value) => setLevel(value),
-    )
-      .then((started) => {
-        if (cancelled) {
-          started.stop();
-          return;
-        }
-        capture.current = started;
-        sendRef.current.send({ type: "audio_start", format: "pcm16", sample_rate: 16000 });
-      })
-      .catch((error) => {
-        if (!cancelled) setProblem((error instanceof MicrophoneError ? error : describeMicrophoneError(error)).message);
-      });
-    return () => {
-      cancelled = true;
-      if (capture.current) {
-        capture.current.stop();
-        capture.current = null;
-        sendRef.current.send({ type: "audio_stop" });
-      }
-      setLevel(0);
-    };
-  }, [live, attempt]);
-
+  const audio = useAudioCall({
+    active,
+    onFrame: (pcm) => send.sendBinary(pcm),
+    onStart: () => send.send({ type: "audio_start", format: "pcm16", sample_rate: 16000 }),
+    onStop: () => send.send({ type: "audio_stop" }),
+  });
   if (!active) return null;
-  const percent = Math.min(100, Math.round(Math.sqrt(level) * 180));
   return (
-    <div className="microphone">
-      <button
-        className={`button ${muted ? "button-warn" : ""}`}
-        aria-pressed={muted}
-        onClick={() => setMuted((value) => !value)}
-      >
-        {muted ? "Unmute" : "Mute"}
-      </button>
-      <div className="meter" role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={100} aria-valuenow={muted ? 0 : percent}>
-        <div className="meter-fill" style={{ width: `${muted ? 0 : percent}%` }} />
-      </div>
-      {problem && (
+    <CallControls muted={audio.muted} onToggleMute={audio.toggleMute} level={audio.level}>
+      {audio.problem && (
         <p className="microphone-problem" role="status">
-          {problem} You can still use the chat.{" "}
-          <button className="link-button" onClick={() => setAttempt((n) => n + 1)}>
+          {audio.problem} You can still use the chat.{" "}
+          <button className="link-button" onClick={audio.retry}>
             Try again
           </button>
         </p>
       )}
-    </div>
+    </CallControls>
   );
 }

@@ -1,7 +1,7 @@
 import type { CallSummaryEvent, CustomerContextEvent } from "../lib/protocol";
 import type { CallView, SuggestionRecord } from "../state/call";
 import { DISPOSITION } from "../state/supervisor";
-import { SentimentTrend } from "./SentimentTrend";
+import { SentimentTrend } from "@earshot/ui";
 import { StatusPill } from "./StatusPill";
 
 const USED: Record<SuggestionRecord["state"], string> = { new: "not acted on", accepted: "used", dismissed: "dismissed" };

@@ -1,3 +1,5 @@
+import { ChatMessage } from "@earshot/ui";
+import "@earshot/ui/styles.css";
 import { useEffect, useRef } from "react";
 import type { Speaker, TimelineEntry } from "../state/call";
 
@@ -9,57 +11,48 @@ interface TimelineProps {
   emptyText: string;
 }
 
-const SENTIMENT_ICON = { negative: "▼", neutral: "●", positive: "▲" } as const;
+/** Minutes and seconds since the call started ("1:05"). */
+export function formatOffset(offsetMs: number): string {
+  const seconds = Math.max(0, Math.floor(offsetMs / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
 
-/** The conversation: chat lines and spoken words of both sides, in order, with speaker labels. */
+/** The conversation: chat lines and spoken words of both sides, in order, with speaker labels and times. */
 export function Timeline({ entries, viewer, showSentiment = false, emptyText }: TimelineProps) {
   const end = useRef<HTMLLIElement>(null);
   useEffect(() => {
     end.current?.scrollIntoView?.({ block: "end" });
   }, [entries]);
 
+  // The live region wraps the list, so the lines keep their list semantics; the list scrolls and
+  // takes focus, so keyboard users can scroll it too.
   return (
-    <ol className="timeline" data-viewer={viewer} role="log" aria-live="polite" aria-label="Conversation">
-      {entries.length === 0 && <li className="timeline-empty">{emptyText}</li>}
-      {entries.map((entry) =>
-        entry.kind === "system" ? (
-          <li key={entry.key} className="line line-system">
-            {entry.text}
-          </li>
-        ) : (
-          <li
-            key={entry.key}
-            className={`line line-${entry.speaker} ${entry.speaker === viewer ? "line-own" : ""}`}
-            data-kind={entry.kind}
-          >
-            <span className="line-speaker">
-              {entry.speaker === viewer ? "You" : entry.speaker === "customer" ? "Customer" : "Agent"}
-              {entry.author && entry.speaker !== viewer && <span className="line-author">{entry.author}</span>}
-              {entry.kind === "transcript" && <span className="line-tag">{entry.final ? "said" : "speaking…"}</span>}
-            </span>
-            <span className="line-text">
-              {entry.kind === "transcript" && !entry.final ? (
-                <>
-                  <span>{entry.stableText}</span>
-                  <span className="unstable">{entry.text.slice(entry.stableText?.length ?? 0)}</span>
-                </>
-              ) : (
-                entry.text
-              )}
-            </span>
-            {showSentiment && entry.sentiment && (
-              <span
-                className={`sentiment sentiment-${entry.sentiment.label}`}
-                title={`Sentiment ${entry.sentiment.score.toFixed(2)}`}
-                aria-label={`Sentiment: ${entry.sentiment.label}`}
-              >
-                {SENTIMENT_ICON[entry.sentiment.label]}
-              </span>
-            )}
-          </li>
-        ),
-      )}
-      <li ref={end} aria-hidden="true" className="timeline-end" />
-    </ol>
+    <div className="timeline-log" role="log" aria-live="polite" aria-label="Conversation">
+      <ol className="timeline" data-viewer={viewer} tabIndex={0} aria-label="Conversation lines">
+        {entries.length === 0 && <li className="timeline-empty">{emptyText}</li>}
+        {entries.map((entry) =>
+          entry.kind === "system" || !entry.speaker ? (
+            <li key={entry.key} className="line line-system">
+              {entry.text}
+            </li>
+          ) : (
+            <ChatMessage
+              key={entry.key}
+              speaker={entry.speaker}
+              kind={entry.kind}
+              text={entry.text}
+              stableText={entry.stableText}
+              final={entry.kind === "chat" || entry.final === true}
+              own={entry.speaker === viewer}
+              speakerLabel={entry.speaker === viewer ? "You" : entry.speaker === "customer" ? "Customer" : "Agent"}
+              author={entry.author && entry.speaker !== viewer ? entry.author : undefined}
+              time={formatOffset(entry.offsetMs)}
+              sentiment={showSentiment ? entry.sentiment : undefined}
+            />
+          ),
+        )}
+        <li ref={end} aria-hidden="true" className="timeline-end" />
+      </ol>
+    </div>
   );
 }

@@ -5,7 +5,7 @@ import { ConnectionNotice } from "../components/ConnectionNotice";
 import { ErrorList } from "../components/ErrorList";
 import { LiveCallsTable } from "../components/LiveCallsTable";
 import { RecentCallsTable } from "../components/RecentCallsTable";
-import { SentimentTrend } from "../components/SentimentTrend";
+import { SentimentTrend } from "@earshot/ui";
 import { Timeline } from "../components/Timeline";
 import { useState } from "react";
 import { ApiError, api } from "../lib/api";

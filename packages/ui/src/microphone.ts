@@ -1,6 +1,9 @@
 // Microphone capture: getUserMedia + an AudioWorklet producing 16 kHz PCM16 frames (not MediaRecorder,
 // whose WebM chunks are not independently decodable and add seconds of delay).
 
+/** Where the app serves `@earshot/ui/pcm-capture-worklet.js` (copy it to its public folder). */
+export const DEFAULT_WORKLET_URL = "/pcm-capture-worklet.js";
+
 export interface MicrophoneCapture {
   stop: () => void;
 }
@@ -27,6 +30,7 @@ export function describeMicrophoneError(error: unknown): MicrophoneError {
 export async function startMicrophone(
   onFrame: (pcm: ArrayBuffer) => void,
   onLevel: (level: number) => void,
+  workletUrl: string = DEFAULT_WORKLET_URL,
 ): Promise<MicrophoneCapture> {
   if (!navigator.mediaDevices?.getUserMedia || typeof AudioWorkletNode === "undefined") {
     throw new MicrophoneError("unsupported", "This browser cannot capture audio here (it needs HTTPS or localhost).");
@@ -46,7 +50,7 @@ export async function startMicrophone(
     context = new AudioContext(); // the worklet resamples to 16 kHz itself
   }
   try {
-    await context.audioWorklet.addModule("/pcm-capture-worklet.js");
+    await context.audioWorklet.addModule(workletUrl);
   } catch (error) {
     stream.getTracks().forEach((track) => track.stop());
     await context.close();
