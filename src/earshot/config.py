@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     assist_shed_loop_lag_ms: float = Field(
         default=200.0, description="Event loop lag above which new utterances get no suggestion (before calls suffer)."
     )
+    assist_workers: int | None = Field(
+        default=None, ge=0,
+        description="Processes for assist's CPU work (embeddings, sentiment, playbook); unset: one per core beyond the first (1-4); 0: one thread of the server.",
+    )  # fmt: skip
+    assist_batch_window_ms: float = Field(
+        default=3.0, ge=0, le=1000, description="How long an utterance waits for others to be embedded in the same pass."
+    )
 
     # Metrics: the service level target and the anomaly watcher (see docs/metrics.md).
     service_level_seconds: float = Field(

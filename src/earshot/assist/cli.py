@@ -59,7 +59,8 @@ async def suggest_once(settings: Settings, text: str, history_file: Path | None,
             await db.close()
         if customer is None:
             raise AssistInputError(f"no customer {customer_id} in {settings.resolved_database_url}")
-    assist = create_assist(settings)
+    # One suggestion: starting a worker process would cost more than the work itself.
+    assist = create_assist(settings.model_copy(update={"assist_workers": 0}))
     try:
         redact = assist.redact
         request = SuggestionRequest(

