@@ -261,26 +261,54 @@ async def run(base_url: str, calls: list[ScriptedCall], legs: int, telephony: bo
     return summarize(results, legs, cpu, wall_before)
 
 
-async def run_in_process(calls: list[ScriptedCall], legs: int, telephony: bool) -> dict[str, float]:
+# In-process variants of the live path, compared call by call (`--variants`): the machine's load
+# changes over minutes, so each call is streamed through every variant in turn.
+VARIANTS = {
+    "now": {},
+    "full-context partials": {"partials": "full"},
+    "no speculative final": {"stt_speculative_final": False},
+    "before (full-context partials, no speculation)": {"partials": "full", "stt_speculative_final": False},
+    "min silence 600 ms": {"vad_min_silence_ms": 600},
+    "final beam 5": {"stt_final_beam_size": 5},
+}
+
+
+async def run_in_process(
+    calls: list[ScriptedCall], legs: int, telephony: bool, variants: list[str] | None = None
+) -> dict[str, dict[str, float]]:
     """The same measurement on call legs built in this process (VAD, decode pool, partials and
-    finals as the server runs them), frames sent in real time, with no server or sockets."""
+    finals as the server runs them), frames sent in real time, with no server or sockets; one
+    row per variant of `VARIANTS` (default: the settings as they are)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from earshot.audio.vad import SileroVadModel
     from earshot.config import Settings
     from earshot.transcription import create_engine
     from earshot.transcription.events import TranscriptUpdate
+    from earshot.transcription.faster_whisper import ContextPolicy, FasterWhisperEngine
     from earshot.transcription.pool import DecodePool
     from earshot.transcription.streaming import LegTranscriber
 
-    settings = Settings()
-    pool = DecodePool(create_engine(settings), settings.stt_workers)
-    pool.start()
+    names = variants or ["now"]
+    pools: dict[str, DecodePool] = {}
+    settings_of: dict[str, Settings] = {}
+    for name in names:
+        overrides = dict(VARIANTS[name])
+        partials = overrides.pop("partials", None)
+        settings = Settings().model_copy(update=overrides)
+        engine = create_engine(settings)
+        if partials == "full" and isinstance(engine, FasterWhisperEngine):
+            engine.partial_context = ContextPolicy()
+        pools[name] = DecodePool(engine, settings.stt_workers)
+        pools[name].start()
+        settings_of[name] = settings
     vad = SileroVadModel()
     audio_executor = ThreadPoolExecutor(2)
-    cpu_before, wall_before = time.process_time(), time.monotonic()
+    cpu = dict.fromkeys(names, 0.0)
+    results: dict[str, list[LegResult]] = {name: [] for name in names}
+    wall_before = time.monotonic()
 
-    async def one(call: ScriptedCall) -> LegResult:
+    async def one(call: ScriptedCall, name: str) -> LegResult:
         heard = SimulatedCall(call_id=call.name)
 
         async def emit(update: TranscriptUpdate) -> None:
@@ -288,8 +316,8 @@ async def run_in_process(calls: list[ScriptedCall], legs: int, telephony: bool) 
             heard.heard.append(Heard(time.monotonic() - heard.started, message))
 
         leg = LegTranscriber(
-            leg=call.name, pool=pool, vad_model=vad, audio_executor=audio_executor,
-            settings=settings, emit=emit, offset_ms=lambda: 0,
+            leg=call.name, pool=pools[name], vad_model=vad, audio_executor=audio_executor,
+            settings=settings_of[name], emit=emit, offset_ms=lambda: 0,
         )  # fmt: skip
         leg.start("mulaw" if telephony else "pcm16")
         frames = phone_frames(call.audio) if telephony else web_frames(call.audio)
@@ -300,14 +328,17 @@ async def run_in_process(calls: list[ScriptedCall], legs: int, telephony: bool) 
         await leg.close()
         return score(call, heard, 0.0)
 
-    async def leg(index: int) -> list[LegResult]:
-        return [await one(call) for call in calls[index::legs]]
-
-    results = [r for rs in await asyncio.gather(*(leg(i) for i in range(legs))) for r in rs]
-    cpu = time.process_time() - cpu_before
-    await pool.stop()
+    for batch in range(0, len(calls), legs):  # with N legs, N calls at a time
+        for name in names:
+            cpu_before = time.process_time()
+            batch_calls = calls[batch : batch + legs]
+            done = await asyncio.gather(*(one(call, name) for call in batch_calls))
+            results[name].extend(done)
+            cpu[name] += time.process_time() - cpu_before
+    for pool in pools.values():
+        await pool.stop()
     audio_executor.shutdown()
-    return summarize(results, legs, cpu, wall_before)
+    return {name: summarize(results[name], legs, cpu[name], wall_before) for name in names}
 
 
 def summarize(results: list[LegResult], legs: int, cpu: float, wall_before: float) -> dict[str, float]:
@@ -373,6 +404,10 @@ def main() -> None:
     parser.add_argument("--set", choices=["calls", "speech-real"], default="calls", help="what the callers say")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--verbose", action="store_true", help="print the turns transcribed with errors")
+    parser.add_argument(
+        "--variants", nargs="+", choices=list(VARIANTS), help="in-process: compare these variants call by call"
+    )
+    parser.add_argument("--no-baselines", action="store_true", help="skip the whole-file and plain tiny.en WER")
     args = parser.parse_args()
 
     copies = tempfile.mkdtemp(prefix="earshot-bench-clips-")
@@ -383,13 +418,18 @@ def main() -> None:
         turns, calls = customer_turns(args.telephony), load_calls(args.telephony)
     kind = "phone (8 kHz mu-law, Twilio protocol)" if args.telephony else "web (16 kHz PCM16)"
     print(f"# streaming STT benchmark: {kind}, {sum(len(c.turns) for c in calls)} turns of {args.set} in {len(calls)} calls")
-    print(f"# machine: {os.cpu_count()} CPUs; whole-file WER (earshot transcribe): {whole_file_wer(turns):.3f}")
-    if args.set == "speech-real":
-        print(f"# plain tiny.en, whole clip, greedy, no VAD: WER {plain_whisper_wer(turns):.3f}")
+    print(f"# machine: {os.cpu_count()} CPUs, load average {load_average()}")
+    if not args.no_baselines:
+        print(f"# whole-file WER (earshot transcribe): {whole_file_wer(turns):.3f}")
+        if args.set == "speech-real":
+            print(f"# plain tiny.en, whole clip, greedy, no VAD: WER {plain_whisper_wer(turns):.3f}")
     print("legs  WER    first-partial p50/p95 ms   final p50/p95 ms   turns  server RTF")
     for legs in args.legs:
         if args.in_process:
-            print_row(asyncio.run(run_in_process(calls, legs, args.telephony)))
+            rows = asyncio.run(run_in_process(calls, legs, args.telephony, args.variants))
+            for name, row in rows.items():
+                print_row(row, name if args.variants else "")
+            print(f"# load average after: {load_average()}")
             continue
         server = Server(args.port)
         try:
@@ -401,12 +441,16 @@ def main() -> None:
         print_row(row)
 
 
-def print_row(row: dict[str, float]) -> None:
+def print_row(row: dict[str, float], name: str = "") -> None:
     print(
         f"{row['legs']:>4}  {row['wer']:.3f}  {row['first_partial_p50']:>8.0f} / {row['first_partial_p95']:<8.0f}"
-        f"        {row['final_p50']:>6.0f} / {row['final_p95']:<6.0f}   {row['turns']:>5}  {row['rtf']:.3f}",
+        f"        {row['final_p50']:>6.0f} / {row['final_p95']:<6.0f}   {row['turns']:>5}  {row['rtf']:.3f}  {name}",
         flush=True,
     )
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     stt_final_beam_size: int = Field(
         default=1, ge=1, le=10, description="Beam width of a final transcript's decode (partials are greedy)."
     )
+    stt_speculative_final: bool = Field(
+        default=True, description="Decode a final during the end-of-speech silence; dropped if speech resumes."
+    )
     stt_openai_base_url: str = "https://api.openai.com/v1"
     stt_openai_api_key: str = ""
     stt_openai_model: str = "whisper-1"

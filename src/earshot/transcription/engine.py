@@ -51,10 +51,11 @@ class SttEngine(Protocol):
 
     name: str
 
-    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None, final: bool = False) -> Transcription:
+    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None, final: bool = True) -> Transcription:
         """Transcribe float32 16 kHz mono `audio`; `prompt` is preceding text that biases
-        spelling and vocabulary (e.g. the call's previous final). `final` marks the decode that
-        is kept (an utterance's final): an engine may spend more on it than on a partial."""
+        spelling and vocabulary (e.g. the call's previous final). `final=False` marks a
+        provisional decode (a live partial, replaced by its utterance's final): an engine may
+        spend less on it than on a decode that is kept."""
         ...
 
 

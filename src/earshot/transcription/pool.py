@@ -34,6 +34,7 @@ class _Job:
     prompt: str | None = field(compare=False)
     queued_at: float = field(compare=False)
     result: asyncio.Future[Transcription | None] = field(compare=False, repr=False)
+    speculative: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class PoolStats:
     finals: int = 0
     partials: int = 0
     skipped_partials: int = 0
+    speculative_finals: int = 0  # finals decoded ahead of the VAD's end of speech
     failures: int = 0
     final_lag_ms: deque[float] = field(default_factory=lambda: deque(maxlen=500))
     decode_ms: deque[float] = field(default_factory=lambda: deque(maxlen=500))
@@ -56,6 +58,7 @@ class PoolStats:
             "finals": self.finals,
             "partials": self.partials,
             "skipped_partials": self.skipped_partials,
+            "speculative_finals": self.speculative_finals,
             "failures": self.failures,
             "final_lag_ms_p50": pct(self.final_lag_ms, 50),
             "final_lag_ms_p95": pct(self.final_lag_ms, 95),
@@ -86,12 +89,24 @@ class DecodePool:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def transcribe(
-        self, leg: str, audio: np.ndarray, *, final: bool, prompt: str | None = None
+        self, leg: str, audio: np.ndarray, *, final: bool, prompt: str | None = None, speculative: bool = False
     ) -> Transcription | None:
-        """Decode `audio`; returns None when a partial was skipped (superseded or stale)."""
+        """Decode `audio`; returns None when a partial was skipped (superseded or stale).
+
+        A `speculative` final is decoded like a final, before the utterance is known to have
+        ended; its caller cancels it when speech resumes, and a cancelled job that has not
+        started yet is never decoded.
+        """
         loop = asyncio.get_running_loop()
         job = _Job(
-            FINAL if final else PARTIAL, next(self._order), leg, audio, prompt, time.monotonic(), loop.create_future()
+            FINAL if final else PARTIAL,
+            next(self._order),
+            leg,
+            audio,
+            prompt,
+            time.monotonic(),
+            loop.create_future(),
+            speculative=final and speculative,
         )
         if not final:
             superseded = self._pending_partial.pop(leg, None)
@@ -110,7 +125,7 @@ class DecodePool:
         loop = asyncio.get_running_loop()
         while True:
             job = await self._queue.get()
-            if job.result.done():  # a superseded partial
+            if job.result.done():  # a superseded partial, or a cancelled speculative final
                 continue
             started = time.monotonic()
             if job.priority == PARTIAL:
@@ -120,7 +135,7 @@ class DecodePool:
                     self.stats.skipped_partials += 1
                     job.result.set_result(None)
                     continue
-            else:
+            elif not job.speculative:
                 self.stats.final_lag_ms.append((started - job.queued_at) * 1000)
             try:
                 result = await loop.run_in_executor(self._executor, self._decode, job)
@@ -131,7 +146,9 @@ class DecodePool:
                     job.result.set_exception(exc)
                 continue
             self.stats.decode_ms.append((time.monotonic() - started) * 1000)
-            if job.priority == FINAL:
+            if job.speculative:
+                self.stats.speculative_finals += 1
+            elif job.priority == FINAL:
                 self.stats.finals += 1
             else:
                 self.stats.partials += 1

@@ -15,12 +15,14 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 import numpy as np
 
 from earshot.audio.decode import SAMPLE_RATE, AudioFormatError, StreamDecoder, create_decoder
-from earshot.audio.vad import SileroVadModel, SileroVadStream, SpeechEnded, SpeechStarted, UtteranceSegmenter
+from earshot.audio.vad import WINDOW, SileroVadModel, SileroVadStream, SpeechEnded, SpeechStarted, UtteranceSegmenter
 from earshot.config import Settings
+from earshot.transcription.engine import Transcription
 from earshot.transcription.filters import clean
 from earshot.transcription.events import TranscriptUpdate
 from earshot.transcription.pool import DecodePool
@@ -92,6 +94,34 @@ class LocalAgreement:
         return words[end_in_words:]
 
 
+class QuietRun(SileroVadStream):
+    """Silero's probabilities for one stream, counting the windows decided and how many of the
+    last ones were under `quiet_below` (the segmenter's threshold for silence inside speech)."""
+
+    def __init__(self, model: SileroVadModel) -> None:
+        super().__init__(model)
+        self.quiet_below = 0.0
+        self.windows = 0
+        self.quiet_windows = 0
+
+    def probabilities(self, samples: np.ndarray) -> list[float]:
+        result = super().probabilities(samples)
+        for probability in result:
+            self.windows += 1
+            self.quiet_windows = self.quiet_windows + 1 if probability < self.quiet_below else 0
+        return result
+
+
+@dataclass
+class _Speculation:
+    """A final decoded before the VAD has heard enough silence to end the utterance."""
+
+    utterance_id: str
+    speech_end: int  # the end of the last window heard as speech, in samples of the stream
+    audio: np.ndarray
+    task: asyncio.Task[Transcription | None]
+
+
 Emit = Callable[[TranscriptUpdate], Awaitable[None]]
 
 
@@ -119,7 +149,7 @@ class LegTranscriber:
         self._inbox: asyncio.Queue[tuple[str, object]] = asyncio.Queue(maxsize=MAX_BACKLOG_FRAMES)
         self._decoder: StreamDecoder = create_decoder("pcm16")
         self._narrowband = False
-        self._segmenter = self._new_segmenter()
+        self._segmenter = self._new_segmenter()  # with its QuietRun in self._vad
         self._stream_base_ms = 0  # call offset at which the current audio stream began
         self._streaming = False
         self._utterances = 0
@@ -127,18 +157,23 @@ class LegTranscriber:
         self._current_id: str | None = None
         self._audio_since_partial = 0
         self._partial_task: asyncio.Task[None] | None = None
+        self._speculation: _Speculation | None = None
         self._finals: list[asyncio.Task[None]] = []
         self._runner = asyncio.get_running_loop().create_task(self._run())
 
     def _new_segmenter(self) -> UtteranceSegmenter:
         s = self.settings
-        return UtteranceSegmenter(
-            SileroVadStream(self._vad_model),
+        self._vad = QuietRun(self._vad_model)
+        self._samples_fed = 0  # audio given to this segmenter, in samples
+        segmenter = UtteranceSegmenter(
+            self._vad,
             threshold=s.vad_threshold * (NARROWBAND_THRESHOLD_SHARE if self._narrowband else 1.0),
             min_silence_ms=s.vad_min_silence_ms,
             speech_pad_ms=s.vad_speech_pad_ms,
             max_utterance_s=s.max_utterance_seconds,
         )
+        self._vad.quiet_below = segmenter.neg_threshold
+        return segmenter
 
     def start(self, audio_format: str) -> None:
         """A new audio stream begins; raises AudioFormatError for an unknown format."""
@@ -175,6 +210,7 @@ class LegTranscriber:
         await self._runner
         if self._partial_task is not None:
             self._partial_task.cancel()
+        self._drop_speculation()
         await asyncio.gather(*self._finals, return_exceptions=True)
 
     async def _run(self) -> None:
@@ -205,16 +241,19 @@ class LegTranscriber:
                     self._begin_utterance()
                 elif isinstance(event, SpeechEnded):
                     self._end_utterance(event)
+            self._maybe_speculate()
             self._maybe_partial()
 
     def _process(self, frame: object) -> list[SpeechStarted | SpeechEnded]:
         assert isinstance(frame, bytes)
         samples = self._decoder.decode(frame)
         self._audio_since_partial += len(samples)
+        self._samples_fed += len(samples)
         return self._segmenter.feed(samples) if len(samples) else []
 
     def _flush(self) -> list[SpeechStarted | SpeechEnded]:
         tail = self._decoder.flush()
+        self._samples_fed += len(tail)
         events = self._segmenter.feed(tail) if len(tail) else []
         return [*events, *self._segmenter.flush()]
 
@@ -229,10 +268,58 @@ class LegTranscriber:
         # The first partial goes out as soon as speech is certain; later ones every interval.
         self._audio_since_partial = self.settings.partial_interval_ms * SAMPLE_RATE // 1000
 
+    def _maybe_speculate(self) -> None:
+        """Start the final's decode once the speaker has been quiet for the speech padding.
+
+        The segmenter ends an utterance after `vad_min_silence_ms` (500 ms) of silence, keeping
+        `vad_speech_pad_ms` (200 ms) of it: from then on the final's audio is known unless
+        speech resumes, so its decode can run during the rest of the silence instead of after
+        it. If speech resumes the decode is dropped, and the final uses it only when its audio
+        is exactly what was decoded.
+        """
+        if self._current_id is None or not self.settings.stt_speculative_final:
+            return
+        pad = self.settings.vad_speech_pad_ms * SAMPLE_RATE // 1000
+        if self._vad.quiet_windows * WINDOW < pad:
+            self._drop_speculation()  # still speaking, or speaking again
+            return
+        speech_end = (self._vad.windows - self._vad.quiet_windows) * WINDOW  # in samples of this stream
+        known = self._speculation
+        if known is not None and known.utterance_id == self._current_id and known.speech_end == speech_end:
+            return
+        current = self._segmenter.current()
+        if current is None:
+            return
+        audio = current[1]  # from the utterance's start to the last sample fed
+        end = len(audio) - (self._samples_fed - speech_end) + pad
+        if not 0 < end <= len(audio):
+            return
+        self._drop_speculation()
+        spoken = audio[:end].copy()
+        task = asyncio.get_running_loop().create_task(self.pool.transcribe(self.leg, spoken, final=True, speculative=True))
+        self._speculation = _Speculation(self._current_id, speech_end, spoken, task)
+
+    def _drop_speculation(self) -> None:
+        if self._speculation is not None:
+            self._speculation.task.cancel()
+            self._speculation = None
+
+    def _take_speculation(self, utterance_id: str, audio: np.ndarray) -> asyncio.Task[Transcription | None] | None:
+        """The speculative decode of exactly this utterance's audio, if one was started."""
+        known, self._speculation = self._speculation, None
+        if known is None:
+            return None
+        if known.utterance_id == utterance_id and np.array_equal(known.audio, audio):
+            return known.task
+        known.task.cancel()
+        return None
+
     def _maybe_partial(self) -> None:
         interval = self.settings.partial_interval_ms * SAMPLE_RATE // 1000
         if self._current_id is None or self._audio_since_partial < interval:
             return
+        if self._speculation is not None:
+            return  # the speaker paused and the final is being decoded: a partial would only delay it
         if self._partial_task is not None and not self._partial_task.done():
             return
         current = self._segmenter.current()
@@ -267,8 +354,9 @@ class LegTranscriber:
             self._partial_task.cancel()
         base = self._stream_base_ms
         previous = self._finals[-1] if self._finals else None
+        decoded = self._take_speculation(utterance_id, event.audio)
         task = asyncio.get_running_loop().create_task(
-            self._final(utterance_id, agreement, base + event.start_ms, base + event.end_ms, event.audio, previous)
+            self._final(utterance_id, agreement, base + event.start_ms, base + event.end_ms, event.audio, previous, decoded)
         )
         self._finals.append(task)
         task.add_done_callback(self._finals.remove)
@@ -281,8 +369,9 @@ class LegTranscriber:
         end_ms: int,
         audio: np.ndarray,
         previous: asyncio.Task[None] | None,
+        decoded: asyncio.Task[Transcription | None] | None,
     ) -> None:
-        result = await self.pool.transcribe(self.leg, audio, final=True)
+        result = await decoded if decoded is not None else await self.pool.transcribe(self.leg, audio, final=True)
         assert result is not None  # finals are never skipped
         if previous is not None:  # a leg's finals go out in the order they were spoken
             await asyncio.gather(previous, return_exceptions=True)
