@@ -47,6 +47,7 @@ test-python:
 	$(BIN)/pytest -q
 
 test-web:
+	cd packages/ui && npm run typecheck && npm test && npm run build-storybook && npm run test-storybook && npm run test-pack
 	cd web && npm run typecheck && npm test
 
 test-e2e:
