@@ -18,11 +18,12 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from earshot.app import create_app
 from earshot.auth.demo import seed_demo_users
@@ -57,49 +58,54 @@ async def _create_postgres_database(template: str | None = None) -> str:
     return name
 
 
-async def _migrate_and_seed(url: str, with_demo_staff: bool) -> None:
+Seeder = Callable[[AsyncSession], Awaitable[int]]
+DEMO_STAFF: tuple[Seeder, ...] = (seed_demo_users,)
+DEMO_STAFF_AND_CUSTOMERS: tuple[Seeder, ...] = (seed_demo_users, seed_demo_customers)
+
+
+async def _migrate_and_seed(url: str, seeders: tuple[Seeder, ...]) -> None:
     db = Database(url)
     try:
         await db.migrate()
-        if with_demo_staff:
+        for seed in seeders:
             async with db.sessions() as session:
-                await seed_demo_users(session)
+                await seed(session)
                 await session.commit()
     finally:
         await db.close()  # no connection may stay open on a file to copy or a PostgreSQL template
 
 
 class DatabaseTemplates:
-    """Migrated databases, with or without the demo staff, made once per test process and copied
-    into each test's still empty database. Under pytest-xdist every worker makes its own."""
+    """Migrated databases, each seeded by some seeders (or none), made once per test process and
+    copied into each test's still empty database. Under pytest-xdist every worker makes its own."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._sqlite: dict[bool, Path] = {}  # with demo staff? -> migrated file
-        self._postgres: dict[bool, str] = {}  # with demo staff? -> template database's name
+        self._sqlite: dict[tuple[Seeder, ...], Path] = {}  # seeders -> migrated and seeded file
+        self._postgres: dict[tuple[Seeder, ...], str] = {}  # seeders -> template database's name
 
-    async def fill(self, url: str, with_demo_staff: bool) -> bool:
-        """Make the empty database at `url` a migrated one (seeded with the demo staff if asked).
+    async def fill(self, url: str, seeders: tuple[Seeder, ...] = ()) -> bool:
+        """Make the empty database at `url` a migrated one, seeded by `seeders` in their order.
 
         Returns False, touching nothing, when the database is not empty any more (a fixture put
         something there first): the caller then migrates and seeds it in place, as before.
         """
         if url.startswith("sqlite"):
-            return await self._fill_sqlite(Path(url.split(":///", 1)[1]), with_demo_staff)
-        return await self._fill_postgres(url.rsplit("/", 1)[1], with_demo_staff)
+            return await self._fill_sqlite(Path(url.split(":///", 1)[1]), seeders)
+        return await self._fill_postgres(url.rsplit("/", 1)[1], seeders)
 
-    async def _fill_sqlite(self, path: Path, with_demo_staff: bool) -> bool:
+    async def _fill_sqlite(self, path: Path, seeders: tuple[Seeder, ...]) -> bool:
         if path.exists() and path.stat().st_size > 0:
             return False
-        if with_demo_staff not in self._sqlite:
-            template = self.folder / ("migrated-with-staff.db" if with_demo_staff else "migrated.db")
-            await _migrate_and_seed(f"sqlite+aiosqlite:///{template}", with_demo_staff)
-            self._sqlite[with_demo_staff] = template
+        if seeders not in self._sqlite:
+            template = self.folder / f"template-{len(self._sqlite)}.db"
+            await _migrate_and_seed(f"sqlite+aiosqlite:///{template}", seeders)
+            self._sqlite[seeders] = template
         path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self._sqlite[with_demo_staff], path)
+        shutil.copyfile(self._sqlite[seeders], path)
         return True
 
-    async def _fill_postgres(self, name: str, with_demo_staff: bool) -> bool:
+    async def _fill_postgres(self, name: str, seeders: tuple[Seeder, ...]) -> bool:
         import asyncpg
 
         conn = await asyncpg.connect(_admin_dsn())
@@ -107,15 +113,15 @@ class DatabaseTemplates:
             in_use = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name)
             if in_use:
                 return False
-            if with_demo_staff not in self._postgres:
+            if seeders not in self._postgres:
                 template = await _create_postgres_database()
-                await _migrate_and_seed(_postgres_url(template), with_demo_staff)
-                self._postgres[with_demo_staff] = template
+                await _migrate_and_seed(_postgres_url(template), seeders)
+                self._postgres[seeders] = template
             if not await self._postgres_is_empty(name):
                 return False
             # The test's database was made empty by `database_url`; it becomes a copy of the template.
             await conn.execute(f'DROP DATABASE "{name}"')
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._postgres[with_demo_staff]}"')
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._postgres[seeders]}"')
         finally:
             await conn.close()
         return True
@@ -134,6 +140,30 @@ class DatabaseTemplates:
         return tables == 0
 
 
+# Modules that stream real speech through the real model and wait on its partials and finals:
+# `make test-python` (pytest-xdist, --dist loadgroup) runs them all on one worker, so two of them
+# never compete with each other for the CPU that their deadlines assume.
+REAL_TIME_SPEECH_MODULES = {
+    "test_assist_live.py",
+    "test_assist_redact_live.py",
+    "test_live_transcription.py",
+    "test_rate_limits.py",
+    "test_real_speech.py",
+    "test_speculative_final.py",
+    "test_streaming_agreement.py",
+    "test_transcription_accuracy.py",
+    "test_transcription_engine.py",
+    "test_transcription_filters.py",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in REAL_TIME_SPEECH_MODULES:
+            item.add_marker(pytest.mark.xdist_group("real-time-speech"))
+
+
 @pytest.fixture(scope="session")
 def database_templates(tmp_path_factory: pytest.TempPathFactory) -> DatabaseTemplates:
     return DatabaseTemplates(tmp_path_factory.mktemp("database-templates"))
@@ -150,8 +180,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def database(database_url: str, database_templates: DatabaseTemplates) -> AsyncIterator[Database]:
     """The test's database, migrated."""
-    if not await database_templates.fill(database_url, with_demo_staff=False):
-        await _migrate_and_seed(database_url, with_demo_staff=False)
+    if not await database_templates.fill(database_url):
+        await _migrate_and_seed(database_url, ())
     db = Database(database_url)
     yield db
     await db.close()
@@ -207,11 +237,16 @@ def server_settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def server(server_settings: Settings, database_templates: DatabaseTemplates) -> AsyncIterator[RunningServer]:
+async def server(
+    request: pytest.FixtureRequest, server_settings: Settings, database_templates: DatabaseTemplates
+) -> AsyncIterator[RunningServer]:
     """A real server on its own database, migrated and with the demo staff in it."""
     url = server_settings.resolved_database_url
-    if not await database_templates.fill(url, with_demo_staff=True):
-        await _migrate_and_seed(url, with_demo_staff=True)
+    # A test that asks for `shop` gets the demo customers too: its copy has them from the start
+    # (the server reads customers per request, so before or after its start is all one to it).
+    seeders = DEMO_STAFF_AND_CUSTOMERS if "shop" in request.fixturenames else DEMO_STAFF
+    if not await database_templates.fill(url, seeders):
+        await _migrate_and_seed(url, seeders)
     uv_server, thread = await asyncio.to_thread(_serve, server_settings)
     running = RunningServer(f"http://127.0.0.1:{server_settings.port}", server_settings, server_settings.resolved_database_url)
     try:
@@ -229,7 +264,10 @@ async def server(server_settings: Settings, database_templates: DatabaseTemplate
 
 @pytest.fixture
 async def shop(server: RunningServer) -> RunningServer:
-    """The running server with the demo customers in its database too (as `server` has the demo users)."""
+    """The running server with the demo customers in its database too (as `server` has the demo users).
+
+    `server` copied them in already from a template; seeding adds none then, and still would if not.
+    """
     db = Database(server.database_url)
     async with db.sessions() as session:
         await seed_demo_customers(session)
