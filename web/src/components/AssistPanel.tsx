@@ -3,13 +3,17 @@ import { useState, type FormEvent } from "react";
 import { ApiError, api, type Article, type CustomerMatch } from "../lib/api";
 import type { ClientMessage } from "../lib/protocol";
 import type { CallView } from "../state/call";
+import { useShortcut } from "./Shortcuts";
 
 interface AssistPanelProps {
   call: CallView;
   send: (message: ClientMessage) => boolean;
+  /** The agent used a suggestion: its words go to the message box. */
+  onUseSuggestion?: (text: string) => void;
 }
 
-const ACTION_LABEL: Record<string, string> = {
+/** The people's names of suggestion actions (agent console, supervisor view). */
+export const ACTION_LABEL: Record<string, string> = {
   ask_question: "Ask a question",
   verify_identity: "Verify identity",
   offer_solution: "Offer a solution",
@@ -28,9 +32,15 @@ const ACTION_LABEL: Record<string, string> = {
 };
 
 /** The agent's side panel: who the caller is, how they feel, what to do next (never shown to customers). */
-export function AssistPanel({ call, send }: AssistPanelProps) {
+export function AssistPanel({ call, send, onUseSuggestion }: AssistPanelProps) {
   const feedback = (suggestionId: string, accepted: boolean) =>
     send({ type: "suggestion_feedback", call_id: call.callId!, suggestion_id: suggestionId, accepted });
+  const use = (suggestion: { suggestion_id: string; suggestion: string }) => {
+    feedback(suggestion.suggestion_id, true);
+    onUseSuggestion?.(suggestion.suggestion);
+  };
+  const current = call.suggestion;
+  useShortcut("u", () => current && use(current), Boolean(call.callId && current && call.suggestionState === "new"));
   if (!call.callId) {
     return (
       <div className="assist">
@@ -55,7 +65,8 @@ export function AssistPanel({ call, send }: AssistPanelProps) {
           state={call.suggestionState}
           history={call.suggestions}
           actionLabels={ACTION_LABEL}
-          onUse={(used) => feedback(used.suggestion_id, true)}
+          onUse={use}
+          useShortcut="U"
           onDismiss={(dismissed) => feedback(dismissed.suggestion_id, false)}
         />
       )}

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { newChatId, type ChatReceipts } from "../state/chatReceipts";
 
 interface ComposerProps {
@@ -9,6 +9,8 @@ interface ComposerProps {
   disabled?: boolean;
   disabledReason?: string;
   newId?: () => string;
+  /** Words to put in the box for the agent to edit and send (a used suggestion); a new `id` replaces the text. */
+  draft?: { id: number; text: string } | null;
 }
 
 /** How long a line may wait for the server's word before the composer offers to send it again. */
@@ -17,8 +19,9 @@ export const UNCONFIRMED_MS = 8000;
 const OFFLINE = "Not sent: the connection is down. Your message is kept here; send it again once reconnected.";
 
 /** A chat input; keeps the line until the server took it, and offers a retry when it did not. */
-export function Composer({ onSend, receipts = {}, disabled = false, disabledReason, newId = newChatId }: ComposerProps) {
+export function Composer({ onSend, receipts = {}, disabled = false, disabledReason, newId = newChatId, draft = null }: ComposerProps) {
   const [text, setText] = useState("");
+  const input = useRef<HTMLInputElement>(null);
   const [pending, setPending] = useState<{ id: string; text: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [unconfirmed, setUnconfirmed] = useState(false);
@@ -34,6 +37,12 @@ export function Composer({ onSend, receipts = {}, disabled = false, disabledReas
       setProblem(`Not sent: ${receipt.reason}`);
     }
   }, [pending, receipt]);
+
+  useEffect(() => {
+    if (!draft || disabled) return;
+    setText(draft.text);
+    input.current?.focus();
+  }, [draft?.id]); // eslint-disable-line react-hooks/exhaustive-deps -- only a new draft replaces the text
 
   useEffect(() => {
     setUnconfirmed(false);
@@ -68,6 +77,7 @@ export function Composer({ onSend, receipts = {}, disabled = false, disabledReas
       </label>
       <input
         id="composer-input"
+        ref={input}
         value={text}
         maxLength={2000}
         onChange={(event) => setText(event.target.value)}

@@ -1,20 +1,24 @@
 import { CallControls, useAudioCall } from "@earshot/ui";
 import type { SocketHandle } from "../state/useCallSocket";
+import { useShortcut } from "./Shortcuts";
 
 interface MicrophoneProps {
   send: Pick<SocketHandle, "send" | "sendBinary">;
   /** Capture only while a call is in progress. */
   active: boolean;
+  /** M mutes and unmutes (the agent console). */
+  muteShortcut?: boolean;
 }
 
 /** The speaker's microphone in a call: streams audio over the call's socket, with mute and an input level meter. */
-export function Microphone({ send, active }: MicrophoneProps) {
+export function Microphone({ send, active, muteShortcut = false }: MicrophoneProps) {
   const audio = useAudioCall({
     active,
     onFrame: (pcm) => send.sendBinary(pcm),
     onStart: () => send.send({ type: "audio_start", format: "pcm16", sample_rate: 16000 }),
     onStop: () => send.send({ type: "audio_stop" }),
   });
+  useShortcut("m", audio.toggleMute, active && muteShortcut);
   if (!active) return null;
   return (
     <CallControls muted={audio.muted} onToggleMute={audio.toggleMute} level={audio.level}>

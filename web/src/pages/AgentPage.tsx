@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { AppHeader } from "../components/AppHeader";
 import { AssistPanel } from "../components/AssistPanel";
 import { AvailabilitySwitch } from "../components/AvailabilitySwitch";
@@ -8,6 +9,7 @@ import { ConnectionNotice } from "../components/ConnectionNotice";
 import { ErrorList } from "../components/ErrorList";
 import { Microphone } from "../components/Microphone";
 import { OfferCard } from "../components/OfferCard";
+import { ShortcutHelp, useShortcut } from "../components/Shortcuts";
 import { StatusPill } from "../components/StatusPill";
 import { Timeline } from "../components/Timeline";
 import { WrapUpForm } from "../components/WrapUpForm";
@@ -30,6 +32,12 @@ export function AgentPage() {
   const connected = socket.status.state === "open";
   const status = AGENT_STATUS[view.status];
   useDocumentTitle(view.offer ? `Incoming call: ${view.offer.customer_name}` : "Agent console");
+  // A used suggestion's words, handed to the message box to edit and send.
+  const [draft, setDraft] = useState<{ id: number; text: string } | null>(null);
+  const acceptOffer = () => view.offer && socket.send({ type: "accept_offer", call_id: view.offer.call_id });
+  const endCall = () => call.callId && socket.send({ type: "end_call", call_id: call.callId });
+  useShortcut("a", acceptOffer, Boolean(view.offer));
+  useShortcut("e", endCall, call.phase === "active" && !view.offer);
 
   return (
     <div className="console">
@@ -58,7 +66,7 @@ export function AgentPage() {
           {view.offer ? (
             <OfferCard
               offer={view.offer}
-              onAccept={() => socket.send({ type: "accept_offer", call_id: view.offer!.call_id })}
+              onAccept={acceptOffer}
               onDecline={() => socket.send({ type: "decline_offer", call_id: view.offer!.call_id })}
             />
           ) : call.callId ? (
@@ -68,13 +76,13 @@ export function AgentPage() {
                 viewer="agent"
                 actions={
                   call.phase === "active" && (
-                    <button type="button" className="button button-danger" onClick={() => socket.send({ type: "end_call", call_id: call.callId })}>
+                    <button type="button" className="button button-danger" aria-keyshortcuts="E" onClick={endCall}>
                       End call
                     </button>
                   )
                 }
               >
-                <Microphone send={socket} active={call.phase === "active"} />
+                <Microphone send={socket} active={call.phase === "active"} muteShortcut />
               </CallHeader>
               {view.status === "wrap_up" && (
                 <WrapUpForm onSubmit={(disposition, notes) => socket.send({ type: "wrap_up", call_id: call.callId!, disposition, notes })} />
@@ -86,6 +94,7 @@ export function AgentPage() {
                   receipts={socket.chatReceipts}
                   disabled={call.phase !== "active"}
                   disabledReason="The call has ended"
+                  draft={draft}
                 />
               </section>
             </>
@@ -94,9 +103,10 @@ export function AgentPage() {
           )}
         </section>
         <aside className="side-panel" aria-label="Call details">
-          <AssistPanel call={call} send={socket.send} />
+          <AssistPanel call={call} send={socket.send} onUseSuggestion={(text) => setDraft({ id: Date.now(), text })} />
         </aside>
       </main>
+      <ShortcutHelp />
     </div>
   );
 }

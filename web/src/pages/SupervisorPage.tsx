@@ -5,7 +5,8 @@ import { ConnectionNotice } from "../components/ConnectionNotice";
 import { ErrorList } from "../components/ErrorList";
 import { LiveCallsTable } from "../components/LiveCallsTable";
 import { RecentCallsTable } from "../components/RecentCallsTable";
-import { SentimentTrend } from "@earshot/ui";
+import { AISuggestionPanel, SentimentTrend } from "@earshot/ui";
+import { ACTION_LABEL } from "../components/AssistPanel";
 import { Timeline } from "../components/Timeline";
 import { useState } from "react";
 import { ApiError, api } from "../lib/api";
@@ -102,12 +103,15 @@ export function SupervisorPage() {
               <div className="card conversation">
                 <Timeline entries={watched.timeline} viewer="supervisor" showSentiment emptyText="Nothing said yet." />
                 {watched.sentiments.length > 0 && <SentimentTrend points={watched.sentiments} />}
-                {watched.suggestion && (
-                  <p className="small">
-                    <strong>Latest suggestion to the agent:</strong> {watched.suggestion.suggestion}
-                  </p>
-                )}
               </div>
+              {watched.suggestion && (
+                <AISuggestionPanel
+                  suggestion={watched.suggestion}
+                  state={watched.suggestionState}
+                  history={watched.suggestions}
+                  actionLabels={ACTION_LABEL}
+                />
+              )}
             </>
           )}
         </section>
