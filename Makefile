@@ -43,8 +43,10 @@ protocol: $(VENV)/.installed
 	cp docs/protocol.schema.json web/src/lib/protocol.schema.json
 	cd web && npm run gen:protocol
 
+# One worker per core (at most 4: each loads its own speech model and holds its own database
+# connections); --dist loadgroup keeps tests marked xdist_group together on one worker.
 test-python:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --maxprocesses=4 --dist loadgroup
 
 test-web:
 	cd packages/ui && npm run typecheck && npm test && npm run build-storybook && npm run test-storybook && npm run test-pack
