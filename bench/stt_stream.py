@@ -267,9 +267,13 @@ VARIANTS = {
     "now": {},
     "full-context partials": {"partials": "full"},
     "no speculative final": {"stt_speculative_final": False},
-    "before (full-context partials, no speculation)": {"partials": "full", "stt_speculative_final": False},
+    "greedy finals": {"stt_final_beam_size": 1},
+    "before (full-context partials, no speculation, greedy finals)": {
+        "partials": "full",
+        "stt_speculative_final": False,
+        "stt_final_beam_size": 1,
+    },
     "min silence 600 ms": {"vad_min_silence_ms": 600},
-    "final beam 5": {"stt_final_beam_size": 5},
 }
 
 

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     stt_cpu_threads: int = Field(default=0, description="Threads per decode; 0 lets CTranslate2 choose.")
     stt_workers: int = Field(default=1, description="Concurrent decodes (the bounded worker pool).")
     stt_final_beam_size: int = Field(
-        default=1, ge=1, le=10, description="Beam width of a final transcript's decode (partials are greedy)."
+        default=5, ge=1, le=10, description="Beam width of live finals' decodes; partials and earshot transcribe are greedy."
     )
     stt_speculative_final: bool = Field(
         default=True, description="Decode a final during the end-of-speech silence; dropped if speech resumes."

@@ -24,6 +24,7 @@ from earshot.transcription.engine import (
     Transcription,
     join_segments,
 )
+from earshot.transcription.faster_whisper import FasterWhisperEngine
 from earshot.transcription.filters import clean
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,10 @@ def transcribe_files(
 
 def transcribe_audio(audio: np.ndarray, engine: SttEngine) -> Transcription:
     """Transcribe float32 16 kHz mono audio of any length, window by window, cleaned."""
+    if isinstance(engine, FasterWhisperEngine):
+        # Beam 5, the live finals' default, scored worse than greedy on whole files of real voices
+        # (mu-law copies: 0.041 against 0.034; 16 kHz: 0.027 both) for ~1.3x the time.
+        engine = engine.with_final_beam_size(1)
     samples = np.asarray(audio, dtype=np.float32).reshape(-1)
     segments: list[Segment] = []
     language = None
