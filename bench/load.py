@@ -61,6 +61,7 @@ class Tally:
     wrapped_up: int = 0
     server_cpu: float = 0.0  # cores the server used while the calls ran (not while agents were created)
     workers_cpu: float = 0.0  # cores its child processes (assist's workers) used meanwhile
+    elapsed: float = 0.0  # seconds from the first call to the end of the drain
     load: tuple[str, str] = ("", "")  # the machine's load average as the calls started and at the end
 
 
@@ -259,7 +260,7 @@ async def run_level(base_url: str, server_pid: int, calls: int, seconds: float, 
 
         await asyncio.gather(newcomers(), *(caller(i) for i in range(calls)))
         await asyncio.sleep(DRAIN_S)
-        elapsed = time.monotonic() - started_at
+        elapsed = tally.elapsed = time.monotonic() - started_at
         tally.server_cpu = (cpu_seconds(server_pid) - cpu_before) / elapsed
         tally.workers_cpu = (children_cpu_seconds(server_pid) - children_before) / elapsed
         tally.load = (tally.load[0], load_average())
@@ -345,6 +346,9 @@ def report(calls: int, tally: Tally) -> dict[str, Any]:
         "closed": dict(tally.closes),
         "server_cpu": round(tally.server_cpu, 2),
         "workers_cpu": round(tally.workers_cpu, 2),
+        # CPU per chat line sent: less at the mercy of other work on the machine than latency is.
+        "server_cpu_ms_per_line": round(1000 * tally.server_cpu * tally.elapsed / max(1, len(tally.sent)), 1),
+        "workers_cpu_ms_per_line": round(1000 * tally.workers_cpu * tally.elapsed / max(1, len(tally.sent)), 1),
         "calls_made": tally.calls_made,
         "wrapped_up": tally.wrapped_up,
         "load_before": tally.load[0],
