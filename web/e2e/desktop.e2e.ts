@@ -27,7 +27,18 @@ async function leaveFields(page: Page): Promise<void> {
 describe("agent desktop", () => {
   it("takes, works and ends a call from the keyboard, and a used suggestion lands in the message box", async () => {
     const base = earshot.baseUrl;
-    const agent = await loginAs(await browser.newContext({ viewport: { width: 1440, height: 900 } }), base, "agent1", "agent1-demo-pass");
+    const agentContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // Counts the ring's tones as the page starts them (the sound itself is not observable headless).
+    await agentContext.addInitScript(() => {
+      const start = OscillatorNode.prototype.start;
+      const counter = window as unknown as { ringTones: number };
+      counter.ringTones = 0;
+      OscillatorNode.prototype.start = function (...args: Parameters<OscillatorNode["start"]>) {
+        counter.ringTones += 1;
+        return start.apply(this, args);
+      };
+    });
+    const agent = await loginAs(agentContext, base, "agent1", "agent1-demo-pass");
     await agent.waitForURL(`${base}/agent`);
     await agent.getByRole("status").getByText("Connected").waitFor();
     await agent.getByRole("switch", { name: "Available for calls" }).click();
@@ -48,8 +59,18 @@ describe("agent desktop", () => {
     await customer.getByLabel(/Email/).fill("oliver.bennett@example.net");
     await customer.getByRole("button", { name: "Start call" }).click();
 
+    // The offer rings until the agent mutes the ring.
+    const offer = agent.getByRole("alertdialog");
+    await offer.getByRole("heading", { name: "Oliver Bennett" }).waitFor();
+    const tones = () => agent.evaluate(() => (window as unknown as { ringTones: number }).ringTones);
+    await agent.waitForFunction(() => (window as unknown as { ringTones: number }).ringTones >= 2);
+    await offer.getByRole("button", { name: "Mute ring" }).click();
+    expect(await offer.getByRole("button", { name: "Ring muted" }).getAttribute("aria-pressed")).toBe("true");
+    const afterMute = await tones();
+    await agent.waitForTimeout(3500); // longer than the ring's period
+    expect(await tones()).toBe(afterMute);
+
     // A accepts the ringing call.
-    await agent.getByRole("alertdialog").getByRole("heading", { name: "Oliver Bennett" }).waitFor();
     await leaveFields(agent);
     await agent.keyboard.press("a");
     await customer.getByRole("heading", { name: "Connected with Alex Agent" }).waitFor();

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { CallOffer } from "../lib/protocol";
+import { useIncomingCallNotification, useRing, useRingMuted } from "./Ringer";
 
 interface OfferCardProps {
   offer: CallOffer;
@@ -16,6 +17,9 @@ export function secondsLeft(expiresAt: string, now: number): number {
 export function OfferCard({ offer, onAccept, onDecline, now = Date.now }: OfferCardProps) {
   const [left, setLeft] = useState(() => secondsLeft(offer.expires_at, now()));
   const accept = useRef<HTMLButtonElement>(null);
+  const [ringMuted, setRingMuted] = useRingMuted();
+  useRing(left > 0, ringMuted);
+  useIncomingCallNotification(offer.customer_name);
   useEffect(() => {
     accept.current?.focus();
     const handle = setInterval(() => setLeft(secondsLeft(offer.expires_at, now())), 250);
@@ -32,11 +36,14 @@ export function OfferCard({ offer, onAccept, onDecline, now = Date.now }: OfferC
         <div className="countdown-fill" style={{ width: `${Math.min(100, (left / Math.max(1, offer.timeout_seconds)) * 100)}%` }} />
       </div>
       <div className="actions">
-        <button ref={accept} type="button" className="button button-primary button-large" onClick={onAccept}>
+        <button ref={accept} type="button" className="button button-primary button-large" aria-keyshortcuts="A" onClick={onAccept}>
           Accept
         </button>
         <button type="button" className="button button-large" onClick={onDecline}>
           Decline
+        </button>
+        <button type="button" className="button button-small" aria-pressed={ringMuted} onClick={() => setRingMuted(!ringMuted)}>
+          {ringMuted ? "Ring muted" : "Mute ring"}
         </button>
       </div>
     </section>

@@ -9,6 +9,7 @@ import { ConnectionNotice } from "../components/ConnectionNotice";
 import { ErrorList } from "../components/ErrorList";
 import { Microphone } from "../components/Microphone";
 import { OfferCard } from "../components/OfferCard";
+import { askForNotifications } from "../components/Ringer";
 import { ShortcutHelp, useShortcut } from "../components/Shortcuts";
 import { StatusPill } from "../components/StatusPill";
 import { Timeline } from "../components/Timeline";
@@ -49,7 +50,10 @@ export function AgentPage() {
         <AvailabilitySwitch
           available={view.status !== "unavailable"}
           disabled={!connected || !canToggleAvailability(view.status)}
-          onChange={(available) => socket.send({ type: "set_availability", available })}
+          onChange={(available) => {
+            if (available) askForNotifications();
+            socket.send({ type: "set_availability", available });
+          }}
         />
       </AppHeader>
       <div className="page-alerts">
