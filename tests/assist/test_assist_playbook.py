@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import csv
 import json
 from datetime import date
@@ -197,11 +199,17 @@ intents:
 """
 
 
-def test_a_playbook_from_settings_replaces_the_shipped_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [0, 1])
+async def test_a_playbook_from_settings_replaces_the_shipped_one(tmp_path: Path, workers: int) -> None:
+    """In the server's process and in assist's worker processes alike."""
     path = tmp_path / "pets.yaml"
     path.write_text(MINIMAL)
-    assist = create_assist(Settings(assist_playbook_path=path, _env_file=None))  # type: ignore[call-arg]
-    suggestion = assist.provider.engine.suggest(SuggestionRequest(utterance="My dog chewed through the charger."))  # type: ignore[attr-defined]
+    settings = Settings(assist_playbook_path=path, assist_workers=workers, _env_file=None)  # type: ignore[call-arg]
+    assist = await asyncio.to_thread(create_assist, settings)
+    try:
+        suggestion = await assist.provider.suggest(SuggestionRequest(utterance="My dog chewed through the charger."))
+    finally:
+        await assist.provider.aclose()
     assert (suggestion.action, suggestion.suggestion) == (Action.offer_solution, "Offer the pet-damage plan.")
 
 
