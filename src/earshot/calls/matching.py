@@ -18,16 +18,16 @@ WAITING = (CallStatus.queued, CallStatus.offered)
 
 
 async def next_match(session: AsyncSession) -> tuple[Call, AgentSeat] | None:
-    """The longest-waiting unoffered call that someone can take, with the longest-idle agent who can; both locked."""
+    """The longest-waiting unoffered call that someone can take, with the longest-idle agent who can; both locked.
+
+    Only the pair is locked: a call is looked at unlocked first, so one matcher never holds
+    the whole queue while another instance looks for work.
+    """
     waiting = (
-        select(Call)
-        .where(Call.status == CallStatus.queued)
-        .order_by(Call.queued_at, Call.id)
-        .limit(MATCH_WINDOW)
-        .with_for_update(skip_locked=True)
+        select(Call.id).where(Call.status == CallStatus.queued).order_by(Call.queued_at, Call.id).limit(MATCH_WINDOW)
     )
-    for call in (await session.execute(waiting)).scalars().all():
-        declined = select(SeatDecline.user_id).where(SeatDecline.call_id == call.id)
+    for call_id in (await session.execute(waiting)).scalars().all():
+        declined = select(SeatDecline.user_id).where(SeatDecline.call_id == call_id)
         free = (
             select(AgentSeat)
             .where(
@@ -40,7 +40,16 @@ async def next_match(session: AsyncSession) -> tuple[Call, AgentSeat] | None:
             .with_for_update(skip_locked=True)
         )
         seat = (await session.execute(free)).scalar_one_or_none()
-        if seat is not None:
+        if seat is None:
+            continue
+        still_waiting = (
+            select(Call)
+            .where(Call.id == call_id, Call.status == CallStatus.queued)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        call = (await session.execute(still_waiting)).scalar_one_or_none()
+        if call is not None:  # else another instance is offering it right now
             return call, seat
     return None
 
