@@ -504,7 +504,6 @@ class CallHub:
                     await self._end(tx, call, reason="dropped", ended_by="system")
                 for seat in await due_agent_graces(tx.session, now):
                     await self._agent_gone(tx, seat)
-                await self.presence.forget_dead(tx.session, now)
                 changed = bool(tx.events or tx.seats or tx.calls)
         if changed:
             await self._after_change()

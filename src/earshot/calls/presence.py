@@ -39,7 +39,11 @@ class Presence:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def beat(self) -> None:
-        """Say we are alive (again: a row removed by a sweeper that thought us dead comes back)."""
+        """Say we are alive (again: a row removed by a sweeper that thought us dead comes back).
+
+        Rows of instances silent for a long while go at the same time: their parties were
+        handled by a sweeper long ago. (Here, not in the sweep: a write every beat, not every sweep.)
+        """
         async with self.db.sessions() as session:
             now = utcnow()
             done = await session.execute(
@@ -47,6 +51,9 @@ class Presence:
             )
             if done.rowcount == 0:  # type: ignore[attr-defined]
                 session.add(Instance(id=self.instance_id, started_at=now, heartbeat_at=now))
+            await session.execute(
+                delete(Instance).where(Instance.heartbeat_at < now - 10 * self.expiry, Instance.id != self.instance_id)
+            )
             await session.commit()
 
     async def _run(self) -> None:
@@ -103,12 +110,6 @@ class Presence:
             .with_for_update(skip_locked=True)
         )
         return (await session.execute(query)).scalars().all()
-
-    async def forget_dead(self, session: AsyncSession, now: datetime) -> None:
-        """Drop the rows of instances silent for a long while (their parties were handled already)."""
-        await session.execute(
-            delete(Instance).where(Instance.heartbeat_at < now - 10 * self.expiry, Instance.id != self.instance_id)
-        )
 
     def _live_ids(self, now: datetime) -> Select[tuple[str]]:
         # Callers also spare this instance whatever its row says: its own sockets are open right here.
