@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from earshot.calls.models import AgentSeat, Call, CallStatus
+from earshot.db import run_to_completion
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ class Sweeper:
         while True:
             await asyncio.sleep(self._interval)
             try:
-                await self._sweep()
+                # Stopping mid-sweep must not cut a transaction short (see `run_to_completion`).
+                await run_to_completion(self._sweep())
             except Exception:  # a database hiccup must not stop deadlines for good
                 log.exception("deadline sweep failed")
 

@@ -215,6 +215,7 @@ class CallHub:
 
     async def customer_joined(self, call_id: str, connection: Connection) -> None:
         connection_id = uuid.uuid4().hex
+        kick: str | None = None
         async with self._lock:
             previous = self.customer_connections.get(call_id)
             self.customer_connections[call_id] = (connection, connection_id)
@@ -223,12 +224,14 @@ class CallHub:
             async with self._transaction() as tx:
                 call = await tx.call(call_id)
                 if call.customer_connection_id is not None and call.customer_instance_id != self.instance_id:
-                    self._kick_elsewhere("customer", call_id, call.customer_connection_id)
+                    kick = call.customer_connection_id
                 call.customer_instance_id, call.customer_connection_id = self.instance_id, connection_id
                 call.customer_grace_until = None
                 tx.call_changed(call)
                 if call.status == CallStatus.active and await self._was_disconnected(tx, call_id, Speaker.customer):
                     await tx.log(call, "party_reconnected", speaker=Speaker.customer)
+        if kick is not None:  # only now: closing it before our commit would count the customer as gone
+            await self._kick_elsewhere("customer", call_id, kick)
         await self._publish_positions()
 
     async def customer_left(self, call_id: str, connection: Connection) -> None:
@@ -256,6 +259,7 @@ class CallHub:
 
     async def agent_joined(self, user: User, connection: Connection) -> AgentState:
         connection_id = uuid.uuid4().hex
+        kick: str | None = None
         async with self._lock:
             previous = self.agent_connections.get(user.id)
             self.agent_connections[user.id] = (connection, connection_id)
@@ -266,13 +270,15 @@ class CallHub:
                 if seat is None:
                     seat = await self._restore_seat(tx, user)
                 elif seat.connection_id is not None and seat.instance_id != self.instance_id:
-                    self._kick_elsewhere("agent", str(user.id), seat.connection_id)
+                    kick = seat.connection_id
                 seat.instance_id, seat.connection_id, seat.grace_until = self.instance_id, connection_id, None
                 if seat.status == AgentStatus.in_call and seat.call_id:
                     call = await tx.call(seat.call_id)
                     if await self._was_disconnected(tx, call.id, Speaker.agent):
                         await tx.log(call, "party_reconnected", speaker=Speaker.agent)
                 tx.seat_changed(seat)
+        if kick is not None:  # only now: closing it before our commit would count the agent as gone
+            await self._kick_elsewhere("agent", str(user.id), kick)
         await self._after_change()
         return self.agent_state(user.id)
 
@@ -616,10 +622,10 @@ class CallHub:
         else:
             self._calls[call.id] = (CallStatus(call.status), call.queued_at)
 
-    def _kick_elsewhere(self, kind: str, key: str, connection_id: str) -> None:
+    async def _kick_elsewhere(self, kind: str, key: str, connection_id: str) -> None:
         """Another instance holds an older socket of this party: ask it to close that one."""
         notice = {"from": self.instance_id, "kick": [kind, key, connection_id]}
-        self._spawn(self.bus.publish(STATE_CHANNEL, json.dumps(notice)))
+        await self.bus.publish(STATE_CHANNEL, json.dumps(notice))
 
     async def _listen(self, subscribed: asyncio.Event) -> None:
         async with self.bus.subscribe(STATE_CHANNEL) as subscription:
