@@ -86,7 +86,7 @@ class CallHub:
         self.redact: Callable[[str], str] = lambda text: text
         # Partials, (text, stable_text) -> masked (text, stable_text): numbers still being said held back too.
         self.redact_partial: Callable[[str, str], tuple[str, str]] = lambda text, stable: (text, stable)
-        self._recorder = Recorder(db, self.bus, self.observers, self._committed)
+        self._recorder = Recorder(db, self.bus, self.observers, self._committed, self._remember_changes)
 
     @property
     def instance_id(self) -> str:
@@ -599,16 +599,22 @@ class CallHub:
         tx.send(agent_channel(seat.user_id), offer)
         tx.seat_changed(seat)
 
-    async def _committed(self, tx: Transaction) -> None:
-        """After a commit: tell agents their new state, update this instance's cache, tell other instances."""
+    def _remember_changes(self, tx: Transaction) -> None:
+        """Right after a commit, before anyone is told: this instance's cache follows the database."""
         for call in tx.calls.values():
             self._remember(call)
-        for user_id, (seat, notify) in sorted(tx.seats.items()):
+        for user_id, (seat, _notify) in tx.seats.items():
             if seat is None:
                 self._seats.pop(user_id, None)
+            else:
+                self._seats[user_id] = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
+
+    async def _committed(self, tx: Transaction) -> None:
+        """After a commit and its events: tell agents their new state, and other instances what changed."""
+        for user_id, (seat, notify) in sorted(tx.seats.items()):
+            if seat is None:
                 continue
             state = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
-            self._seats[user_id] = state
             await self._publish(agent_channel(user_id), state)
             if notify:
                 self._observe_agent(user_id, str(state.status))

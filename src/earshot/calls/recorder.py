@@ -90,11 +90,13 @@ class Recorder:
         bus: Bus,
         observers: list[Callable[[LoggedEvent], None]],
         after_commit: Callable[[Transaction], Any],
+        remember: Callable[[Transaction], None] = lambda _tx: None,
     ) -> None:
         self.db = db
         self.bus = bus
         self.observers = observers
         self._after_commit = after_commit
+        self._remember = remember
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -110,6 +112,8 @@ class Recorder:
             except BaseException:
                 await session.rollback()
                 raise
+        # This instance's cache first: a party told of a change may act on it at once.
+        self._remember(tx)
         for event in tx.events:
             message = to_message(event)
             await self.bus.publish(call_channel(event.call_id), message.model_dump_json())
