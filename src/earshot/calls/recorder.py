@@ -112,6 +112,12 @@ class Recorder:
             except BaseException:
                 await session.rollback()
                 raise
+            # Published before the session is handed back (one await fewer after the commit), so a
+            # transaction that committed later on this instance rarely publishes first: a client
+            # de-duplicates by seq and would drop the overtaken event.
+            await self._publish(tx)
+
+    async def _publish(self, tx: Transaction) -> None:
         # This instance's cache first: a party told of a change may act on it at once.
         self._remember(tx)
         for event in tx.events:
