@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = hub
         lag = LoopLag()
         lag.start()
-        app.state.admission = Admission(settings, lambda: len(hub.queue), lag, lambda: app.state.assist.saturated)
+        app.state.admission = Admission(settings, lambda: hub.queue_length, lag, lambda: app.state.assist.saturated)
         app.state.transcription = transcription
         app.state.knowledge = assist.knowledge
         app.state.suggestions = assist.provider

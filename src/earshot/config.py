@@ -45,6 +45,13 @@ class Settings(BaseSettings):
 
     offer_timeout_seconds: float = 15.0
     reconnect_grace_seconds: float = 30.0
+    deadline_sweep_seconds: float = Field(
+        default=0.25, description="How often each instance looks for expired offers and reconnect graces."
+    )
+    instance_heartbeat_seconds: float = Field(default=1.0, description="How often an instance says it is alive.")
+    instance_expiry_seconds: float = Field(
+        default=5.0, description="Silence after which an instance counts as dead and its callers as disconnected."
+    )
     max_message_bytes: int = 64 * 1024
     # Per-connection budgets: messages by count, audio by its duration (separate, so a live
     # microphone never crowds out chat, mute or hang-up).

@@ -1,29 +1,35 @@
-"""The call hub: queue, matching, call lifecycle and reconnect grace, for one Earshot instance.
+"""The call hub: call lifecycle over state shared by every instance.
 
-Every state change is written to the call event log first and then published on the bus,
-so whatever a client sees can be replayed from the log.
+Queue, offers, seats and deadlines live in the database (see `matching`, `deadlines`,
+`presence`); every state change is written and its events logged in one transaction, and
+only then published on the bus (see `recorder`), so a client sees the same thing whichever
+instance holds its socket, and any instance may die without taking a call's state with it.
+This process keeps only its own sockets and a read cache of the calls and seats it serves,
+refreshed from the bus when another instance changes them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import aliased
 
 from earshot.auth.models import User
 from earshot.auth.security import call_token_matches, hash_call_token, new_call_token
 from earshot.bus import Bus, create_bus
 from earshot.calls.connection import Connection
-from earshot.calls.models import Call, CallStatus, Disposition
+from earshot.calls.deadlines import Sweeper, due_agent_graces, due_customer_graces, due_offers
+from earshot.calls.matching import next_match, queue_length, queue_positions
+from earshot.calls.models import AgentSeat, Call, CallStatus, Disposition, SeatDecline
+from earshot.calls.presence import Presence
 from earshot.calls.protocol import (
     AgentState,
     AgentStatus,
@@ -37,51 +43,20 @@ from earshot.calls.protocol import (
     Speaker,
     Transcript,
 )
-from earshot.calls.queue import AgentSeat, CallQueue, WaitingCall, next_match
+from earshot.calls.recorder import CallError, Recorder, Transaction, agent_channel, call_channel
 from earshot.config import Settings
 from earshot.db import Database, run_to_completion, utcnow
-from earshot.sessions.log import append_event, read_events, to_message
+from earshot.sessions.log import read_events, to_message
 from earshot.sessions.models import CallEvent
 from earshot.transcription.events import TranscriptUpdate
+
+__all__ = ["SUPERVISORS_CHANNEL", "CallError", "CallHub", "agent_channel", "call_channel"]
 
 log = logging.getLogger(__name__)
 
 SUPERVISORS_CHANNEL = "supervisors"
-
-
-def call_channel(call_id: str) -> str:
-    return f"call:{call_id}"
-
-
-def agent_channel(user_id: int) -> str:
-    return f"agent:{user_id}"
-
-
-class CallError(Exception):
-    """A request that cannot be honoured; becomes an `error` message for the sender."""
-
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class _Transaction:
-    """A DB session plus the events logged in it, published only once it commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.events: list[CallEvent] = []
-
-    async def call(self, call_id: str) -> Call:
-        call = await self.session.get(Call, call_id)
-        if call is None:
-            raise CallError(ErrorCode.not_found, f"no call {call_id}")
-        return call
-
-    async def log(self, call: Call, event_type: str, at: datetime | None = None, **payload: Any) -> None:
-        self.events.append(await append_event(self.session, call, event_type, payload, at))
-
+STATE_CHANNEL = "hub:state"
+"""Instances tell each other which calls and seats they changed (to refresh caches) and which sockets to close."""
 
 SHUTDOWN_DELIVERY_SECONDS = 0.2
 
@@ -91,15 +66,18 @@ class CallHub:
         self.db = db
         self.settings = settings
         self.bus = bus or create_bus(settings.bus_url)
-        self.queue = CallQueue()
-        self.seats: dict[int, AgentSeat] = {}
-        self.live: dict[str, LiveCall] = {}
-        self.agent_connections: dict[int, Connection] = {}
-        self.customer_connections: dict[str, Connection] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.presence = Presence(db, settings.instance_heartbeat_seconds, settings.instance_expiry_seconds)
+        # This instance's own sockets: (connection, its id as stored in the database).
+        self.agent_connections: dict[int, tuple[Connection, str]] = {}
+        self.customer_connections: dict[str, tuple[Connection, str]] = {}
+        # Read cache for the synchronous accessors; the database decides.
+        self._seats: dict[int, AgentState] = {}
+        self._calls: dict[str, tuple[CallStatus, datetime]] = {}  # call_id -> (status, queued_at)
+        self.queue_length = 0
+        self._lock = asyncio.Lock()  # one state change at a time in this process (SQLite's single writer)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._lock = asyncio.Lock()
-        self._dirty: set[int] = set()  # agents whose state changed and who have not been told yet
+        self._listener: asyncio.Task[None] | None = None
+        self._sweeper = Sweeper(self.sweep, settings.deadline_sweep_seconds)
         # Later pipeline stages (agent assist) see every logged event after it is published.
         self.observers: list[Callable[[LoggedEvent], None]] = []
         # Metrics see each agent's state (or "offline") as it changes: (user_id, state).
@@ -108,26 +86,55 @@ class CallHub:
         self.redact: Callable[[str], str] = lambda text: text
         # Partials, (text, stable_text) -> masked (text, stable_text): numbers still being said held back too.
         self.redact_partial: Callable[[str, str], tuple[str, str]] = lambda text, stable: (text, stable)
+        self._recorder = Recorder(db, self.bus, self.observers, self._committed, self._remember_changes)
+
+    @property
+    def instance_id(self) -> str:
+        return self.presence.instance_id
 
     # ------------------------------------------------------------------ lifecycle of the hub
 
     async def start(self) -> None:
+        """Join the instances serving calls; calls other instances hold are left alone.
+
+        Parties held by an instance that is gone (a crash, this one's previous run) count as
+        disconnected once its heartbeat expires, and their calls end after the reconnect grace.
+        """
         await self.bus.connect()
-        # Calls left open by a crash cannot be resumed: their parties' state died with it.
-        async with self._transaction() as tx:
-            stale = (await tx.session.execute(select(Call).where(Call.status != CallStatus.ended))).scalars()
-            for call in stale:
-                await self._finish(tx, call, reason="shutdown", ended_by="system")
+        await self.presence.start()
+        subscribed = asyncio.Event()
+        self._listener = asyncio.get_running_loop().create_task(self._listen(subscribed))
+        await subscribed.wait()
+        async with self._lock, self._transaction() as tx:
+            # A call from before shared state (no holder, no deadline) gets the grace a new one gets.
+            await tx.session.execute(
+                update(Call)
+                .where(
+                    Call.status != CallStatus.ended,
+                    Call.customer_connection_id.is_(None),
+                    Call.customer_grace_until.is_(None),
+                )
+                .values(customer_grace_until=utcnow() + self._grace)
+            )
+        self._sweeper.start()
+
+    @property
+    def _grace(self) -> timedelta:
+        return timedelta(seconds=self.settings.reconnect_grace_seconds)
 
     async def end_all_calls(self) -> None:
-        """Server going away: end every live call (its parties are told why), then close their sockets with 1001."""
-        for handle in self._timers.values():
-            handle.cancel()
-        self._timers.clear()
-        async with self._lock, self._transaction() as tx:
-            for call_id in list(self.live):
-                await self._end(tx, await tx.call(call_id), reason="shutdown", ended_by="system")
-        connections = [*self.agent_connections.values(), *self.customer_connections.values()]
+        """Server going away: close its sockets with 1001.
+
+        The last instance standing ends every live call first (its parties are told why); while
+        others run, calls go on: the parties reconnect to another instance within their grace.
+        """
+        await self._sweeper.stop()
+        if not await self.presence.others_alive():
+            async with self._lock, self._transaction() as tx:
+                live = select(Call).where(Call.status != CallStatus.ended).with_for_update()
+                for call in (await tx.session.execute(live)).scalars().all():
+                    await self._end(tx, call, reason="shutdown", ended_by="system")
+        connections = [c for c, _ in [*self.agent_connections.values(), *self.customer_connections.values()]]
         if connections:
             # call_ended reaches each party through the bus and its follower task: give them a moment
             # to put it in the outbox, which closing then flushes.
@@ -136,32 +143,16 @@ class CallHub:
 
     async def stop(self) -> None:
         await self.end_all_calls()
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
         for task in list(self._tasks):
             task.cancel()
+        await self.presence.stop()
         await self.bus.disconnect()
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[_Transaction]:
-        """One unit of work: commit at the end, roll back on any exception, publish only what committed.
-
-        Callers that may be cancelled (assist tasks) must not run one directly: see `log_event`.
-        """
-        async with self.db.sessions() as session:
-            tx = _Transaction(session)
-            try:
-                yield tx
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
-        for event in tx.events:
-            message = to_message(event)
-            await self.bus.publish(call_channel(event.call_id), message.model_dump_json())
-            for observer in self.observers:
-                try:
-                    observer(message)
-                except Exception:  # a failing observer must not break the call
-                    log.exception("call event observer failed")
+    def _transaction(self) -> Any:
+        return self._recorder.transaction()
 
     async def log_event(self, call_id: str, event_type: str, **payload: Any) -> None:
         """Append an event to a call's log and publish it (for later pipeline stages).
@@ -174,7 +165,7 @@ class CallHub:
 
     async def _log_event(self, call_id: str, event_type: str, payload: dict[str, Any]) -> None:
         async with self._transaction() as tx:
-            await tx.log(await tx.call(call_id), event_type, **payload)
+            await tx.log(await tx.call(call_id, lock=False), event_type, **payload)
 
     # ------------------------------------------------------------------ customers
 
@@ -184,6 +175,7 @@ class CallHub:
         """Queue a new call; returns it with the customer's secret token (shown once)."""
         token = new_call_token()
         async with self._lock, self._transaction() as tx:
+            now = utcnow()
             call = Call(
                 id=uuid.uuid4().hex,
                 status=CallStatus.queued,
@@ -192,24 +184,15 @@ class CallHub:
                 customer_email=email,
                 customer_phone=phone,
                 customer_token_hash=hash_call_token(token),
-                queued_at=utcnow(),
+                queued_at=now,
                 last_seq=0,
+                # A call abandoned before its customer ever connects still has to end.
+                customer_grace_until=now + self._grace,
             )
             tx.session.add(call)
             await tx.session.flush()
             await tx.log(call, "call_queued", at=call.queued_at, customer_name=name, channel=channel)
-            self.queue.add(WaitingCall(call.id, name, channel, call.queued_at))
-            self.live[call.id] = LiveCall(
-                call_id=call.id,
-                status=CallStatus.queued,
-                channel=channel,
-                customer_name=name,
-                agent_name=None,
-                queued_at=call.queued_at,
-                answered_at=None,
-            )
-        # A call abandoned before its customer ever connects still has to end.
-        self._start_timer(f"customer:{call.id}", self.settings.reconnect_grace_seconds, self._customer_gone, call.id)
+            tx.call_changed(call)
         await self._after_change()
         log.info("call %s queued for %s", call.id, name)
         return call, token
@@ -225,191 +208,198 @@ class CallHub:
         if call is None or not token or not call_token_matches(token, call.customer_token_hash):
             return None
         if call.status == CallStatus.ended:
-            grace_over = call.ended_at is None or utcnow() >= call.ended_at + timedelta(
-                seconds=self.settings.reconnect_grace_seconds
-            )
+            grace_over = call.ended_at is None or utcnow() >= call.ended_at + self._grace
             if call.wrapped_up_at is not None or grace_over:
                 return None
         return call
 
     async def customer_joined(self, call_id: str, connection: Connection) -> None:
+        connection_id = uuid.uuid4().hex
+        kick: str | None = None
         async with self._lock:
             previous = self.customer_connections.get(call_id)
-            self.customer_connections[call_id] = connection
-            self._cancel_timer(f"customer:{call_id}")
-            if previous is not None and previous is not connection:
-                await previous.close(4409, "replaced by a newer connection")
+            self.customer_connections[call_id] = (connection, connection_id)
+            if previous is not None and previous[0] is not connection:
+                await previous[0].close(4409, "replaced by a newer connection")
             async with self._transaction() as tx:
                 call = await tx.call(call_id)
+                if call.customer_connection_id is not None and call.customer_instance_id != self.instance_id:
+                    kick = call.customer_connection_id
+                call.customer_instance_id, call.customer_connection_id = self.instance_id, connection_id
+                call.customer_grace_until = None
+                tx.call_changed(call)
                 if call.status == CallStatus.active and await self._was_disconnected(tx, call_id, Speaker.customer):
                     await tx.log(call, "party_reconnected", speaker=Speaker.customer)
-        self._publish_positions()
+        if kick is not None:  # only now: closing it before our commit would count the customer as gone
+            await self._kick_elsewhere("customer", call_id, kick)
+        await self._publish_positions()
 
     async def customer_left(self, call_id: str, connection: Connection) -> None:
         async with self._lock:
-            if self.customer_connections.get(call_id) is not connection:
+            held = self.customer_connections.get(call_id)
+            if held is None or held[0] is not connection:
                 return
             del self.customer_connections[call_id]
-            if call_id not in self.live:
-                return
-            grace = self.settings.reconnect_grace_seconds
             async with self._transaction() as tx:
                 call = await tx.call(call_id)
-                await tx.log(call, "party_disconnected", speaker=Speaker.customer, grace_seconds=grace)
-        self._start_timer(f"customer:{call_id}", grace, self._customer_gone, call_id)
+                if call.customer_connection_id != held[1]:
+                    return  # a newer socket (maybe on another instance) holds the customer now
+                await self._customer_away(tx, call)
 
-    async def _customer_gone(self, call_id: str) -> None:
-        async with self._lock:
-            if call_id in self.customer_connections or call_id not in self.live:
-                return
-            async with self._transaction() as tx:
-                await self._end(tx, await tx.call(call_id), reason="dropped", ended_by="system")
-        await self._after_change()
+    async def _customer_away(self, tx: Transaction, call: Call) -> None:
+        """The customer's socket is gone: the call waits for them for the reconnect grace."""
+        call.customer_instance_id = call.customer_connection_id = None
+        if call.status == CallStatus.ended:
+            return
+        call.customer_grace_until = utcnow() + self._grace
+        grace = self.settings.reconnect_grace_seconds
+        await tx.log(call, "party_disconnected", speaker=Speaker.customer, grace_seconds=grace)
 
     # ------------------------------------------------------------------ agents
 
-    async def agent_joined(self, user: User, connection: Connection) -> AgentSeat:
+    async def agent_joined(self, user: User, connection: Connection) -> AgentState:
+        connection_id = uuid.uuid4().hex
+        kick: str | None = None
         async with self._lock:
             previous = self.agent_connections.get(user.id)
-            self.agent_connections[user.id] = connection
-            self._cancel_timer(f"agent:{user.id}")
-            if previous is not None and previous is not connection:
-                await previous.close(4409, "the console was opened in another window")
-            seat = self.seats.get(user.id)
-            if seat is None:
-                seat = self.seats[user.id] = await self._restore_seat(user)
-            seat.connected = True
-            if seat.status == AgentStatus.in_call and seat.call_id:
-                async with self._transaction() as tx:
+            self.agent_connections[user.id] = (connection, connection_id)
+            if previous is not None and previous[0] is not connection:
+                await previous[0].close(4409, "the console was opened in another window")
+            async with self._transaction() as tx:
+                seat = await tx.seat(user.id)
+                if seat is None:
+                    seat = await self._restore_seat(tx, user)
+                elif seat.connection_id is not None and seat.instance_id != self.instance_id:
+                    kick = seat.connection_id
+                seat.instance_id, seat.connection_id, seat.grace_until = self.instance_id, connection_id, None
+                if seat.status == AgentStatus.in_call and seat.call_id:
                     call = await tx.call(seat.call_id)
                     if await self._was_disconnected(tx, call.id, Speaker.agent):
                         await tx.log(call, "party_reconnected", speaker=Speaker.agent)
-        self._dirty.add(seat.user_id)
+                tx.seat_changed(seat)
+        if kick is not None:  # only now: closing it before our commit would count the agent as gone
+            await self._kick_elsewhere("agent", str(user.id), kick)
         await self._after_change()
-        return seat
+        return self.agent_state(user.id)
 
-    async def _restore_seat(self, user: User) -> AgentSeat:
+    async def _restore_seat(self, tx: Transaction, user: User) -> AgentSeat:
         """A returning agent finds their call (or pending wrap-up) as the log left it."""
-        seat = AgentSeat(user_id=user.id, name=user.display_name)
-        async with self.db.sessions() as session:
-            result = await session.execute(
-                select(Call)
-                .where(Call.agent_id == user.id, Call.wrapped_up_at.is_(None), Call.status != CallStatus.queued)
-                .order_by(Call.queued_at.desc())
-                .limit(1)
-            )
-            call = result.scalar_one_or_none()
+        seat = AgentSeat(user_id=user.id, name=user.display_name, status=AgentStatus.unavailable, idle_since=utcnow())
+        result = await tx.session.execute(
+            select(Call)
+            .where(Call.agent_id == user.id, Call.wrapped_up_at.is_(None), Call.status != CallStatus.queued)
+            .order_by(Call.queued_at.desc())
+            .limit(1)
+        )
+        call = result.scalar_one_or_none()
         if call is not None and call.status == CallStatus.active:
             seat.status, seat.call_id = AgentStatus.in_call, call.id
         elif call is not None and call.status == CallStatus.ended:
             seat.status, seat.call_id = AgentStatus.wrap_up, call.id
+        tx.session.add(seat)
+        await tx.session.flush()
         return seat
 
     async def agent_left(self, user: User, connection: Connection) -> None:
         async with self._lock:
-            if self.agent_connections.get(user.id) is not connection:
+            held = self.agent_connections.get(user.id)
+            if held is None or held[0] is not connection:
                 return
             del self.agent_connections[user.id]
-            seat = self.seats.get(user.id)
-            if seat is None:
-                return
-            seat.connected = False
-            self._observe_agent(user.id, "offline")
-            grace = self.settings.reconnect_grace_seconds
-            if seat.status == AgentStatus.offered and seat.call_id:
-                await self._revoke_offer(seat, "disconnected", AgentStatus.unavailable)
-            elif seat.status == AgentStatus.in_call and seat.call_id:
-                async with self._transaction() as tx:
-                    call = await tx.call(seat.call_id)
-                    await tx.log(call, "party_disconnected", speaker=Speaker.agent, grace_seconds=grace)
-        self._start_timer(f"agent:{user.id}", grace, self._agent_gone, user.id)
+            async with self._transaction() as tx:
+                seat = await tx.seat(user.id)
+                if seat is None or seat.connection_id != held[1]:
+                    return
+                await self._agent_away(tx, seat)
         await self._after_change()
 
-    async def _agent_gone(self, user_id: int) -> None:
-        async with self._lock:
-            seat = self.seats.get(user_id)
-            if seat is None or seat.connected:
-                return
-            if seat.status == AgentStatus.in_call and seat.call_id:
-                async with self._transaction() as tx:
-                    await self._end(tx, await tx.call(seat.call_id), reason="dropped", ended_by="system")
-            if seat.status != AgentStatus.wrap_up:
-                del self.seats[user_id]
-        await self._after_change()
+    async def _agent_away(self, tx: Transaction, seat: AgentSeat) -> None:
+        """The agent's socket is gone: an offer moves on, a call waits for them for the reconnect grace."""
+        seat.instance_id = seat.connection_id = None
+        seat.grace_until = utcnow() + self._grace
+        self._observe_agent(seat.user_id, "offline")
+        if seat.status == AgentStatus.offered and seat.call_id:
+            await self._revoke_offer(tx, seat, await tx.call(seat.call_id), "disconnected", AgentStatus.unavailable)
+        elif seat.status == AgentStatus.in_call and seat.call_id:
+            call = await tx.call(seat.call_id)
+            grace = self.settings.reconnect_grace_seconds
+            await tx.log(call, "party_disconnected", speaker=Speaker.agent, grace_seconds=grace)
+        tx.seat_changed(seat, notify=False)
+
+    async def _agent_gone(self, tx: Transaction, seat: AgentSeat) -> None:
+        """The agent did not come back in time: their call ends; a pending wrap-up keeps the seat."""
+        seat.grace_until = None
+        if seat.status == AgentStatus.in_call and seat.call_id:
+            await self._end(tx, await tx.call(seat.call_id), reason="dropped", ended_by="system")
+        if seat.status != AgentStatus.wrap_up:
+            await tx.session.delete(seat)
+            tx.seat_gone(seat.user_id)
 
     async def set_availability(self, user: User, available: bool) -> None:
         async with self._lock:
-            seat = self._seat(user)
-            if seat.status in (AgentStatus.in_call, AgentStatus.wrap_up):
-                raise CallError(ErrorCode.conflict, f"cannot change availability while {seat.status.value}")
-            if seat.status == AgentStatus.offered:
-                await self._revoke_offer(seat, "declined", AgentStatus.unavailable)
-            if available and seat.status != AgentStatus.available:
-                seat.idle_since = time.monotonic()
-            seat.status = AgentStatus.available if available else AgentStatus.unavailable
-            seat.declined.clear()
-        self._dirty.add(seat.user_id)
+            async with self._transaction() as tx:
+                seat = await self._seat(tx, user)
+                if seat.status in (AgentStatus.in_call, AgentStatus.wrap_up):
+                    raise CallError(ErrorCode.conflict, f"cannot change availability while {seat.status}")
+                if seat.status == AgentStatus.offered and seat.call_id:
+                    await self._revoke_offer(tx, seat, await tx.call(seat.call_id), "declined", AgentStatus.unavailable)
+                if available and seat.status != AgentStatus.available:
+                    seat.idle_since = utcnow()
+                seat.status = AgentStatus.available if available else AgentStatus.unavailable
+                await self._clear_declines(tx, seat)
+                tx.seat_changed(seat)
         await self._after_change()
 
     async def accept_offer(self, user: User, call_id: str) -> None:
         async with self._lock:
-            seat = self._seat(user)
-            if seat.status != AgentStatus.offered or seat.call_id != call_id:
-                raise CallError(ErrorCode.conflict, "that call is not offered to you (any more)")
-            self._cancel_timer(f"offer:{call_id}")
-            self.queue.remove(call_id)
             async with self._transaction() as tx:
                 call = await tx.call(call_id)
+                seat = await self._seat(tx, user)
+                if seat.status != AgentStatus.offered or seat.call_id != call_id or call.offered_to != user.id:
+                    raise CallError(ErrorCode.conflict, "that call is not offered to you (any more)")
                 call.status, call.agent_id, call.answered_at = CallStatus.active, user.id, utcnow()
+                call.offered_to = call.offer_expires_at = None
                 await tx.log(call, "call_started", agent_id=user.id, agent_name=seat.name)
-                answered_at = call.answered_at
-            seat.status = AgentStatus.in_call
-            self.live[call_id] = self.live[call_id].model_copy(
-                update={"status": CallStatus.active, "agent_name": seat.name, "answered_at": answered_at}
-            )
-        self._dirty.add(seat.user_id)
+                seat.status = AgentStatus.in_call
+                tx.call_changed(call)
+                tx.seat_changed(seat)
         await self._after_change()
         log.info("call %s answered by %s", call_id, user.username)
 
     async def decline_offer(self, user: User, call_id: str) -> None:
         async with self._lock:
-            seat = self._seat(user)
-            if seat.status != AgentStatus.offered or seat.call_id != call_id:
-                raise CallError(ErrorCode.conflict, "that call is not offered to you (any more)")
-            await self._revoke_offer(seat, "declined", AgentStatus.available)
-        self._dirty.add(seat.user_id)
+            async with self._transaction() as tx:
+                call = await tx.call(call_id)
+                seat = await self._seat(tx, user)
+                if seat.status != AgentStatus.offered or seat.call_id != call_id:
+                    raise CallError(ErrorCode.conflict, "that call is not offered to you (any more)")
+                await self._revoke_offer(tx, seat, call, "declined", AgentStatus.available)
         await self._after_change()
 
-    async def _offer_expired(self, call_id: str) -> None:
-        async with self._lock:
-            waiting = self.queue.get(call_id)
-            seat = self.seats.get(waiting.offered_to) if waiting and waiting.offered_to else None
-            if seat is None or seat.call_id != call_id:
-                return
+    async def _offer_expired(self, tx: Transaction, call: Call) -> None:
+        seat = await tx.session.get(
+            AgentSeat, call.offered_to, with_for_update={"skip_locked": True}, populate_existing=True
+        ) if call.offered_to is not None else None
+        if seat is not None and seat.call_id == call.id and seat.status == AgentStatus.offered:
             # A missed offer means the agent is away; ringing them again would stall the queue.
-            await self._revoke_offer(seat, "expired", AgentStatus.unavailable)
-        self._dirty.add(seat.user_id)
-        await self._after_change()
+            await self._revoke_offer(tx, seat, call, "expired", AgentStatus.unavailable)
+        elif call.offered_to is None or seat is None or seat.call_id != call.id:
+            call.status, call.offered_to, call.offer_expires_at = CallStatus.queued, None, None
+            tx.call_changed(call)
 
-    async def _revoke_offer(self, seat: AgentSeat, reason: str, then: AgentStatus) -> None:
-        call_id = seat.call_id
-        assert call_id is not None
-        self._cancel_timer(f"offer:{call_id}")
-        waiting = self.queue.get(call_id)
-        if waiting is not None:
-            waiting.offered_to = None
-        seat.declined.add(call_id)
+    async def _revoke_offer(self, tx: Transaction, seat: AgentSeat, call: Call, reason: str, then: AgentStatus) -> None:
+        call.offered_to = call.offer_expires_at = None
+        if call.status == CallStatus.offered:
+            call.status = CallStatus.queued
+        tx.call_changed(call)
+        if await tx.session.get(SeatDecline, (seat.user_id, call.id)) is None:
+            tx.session.add(SeatDecline(user_id=seat.user_id, call_id=call.id))
         seat.status, seat.call_id = then, None
         if then == AgentStatus.available:
-            seat.idle_since = time.monotonic()
-        async with self._transaction() as tx:
-            call = await tx.call(call_id)
-            if call.status == CallStatus.offered:
-                call.status = CallStatus.queued
-            await tx.log(call, "offer_declined", agent_id=seat.user_id, reason=reason)
-        if call_id in self.live:
-            self.live[call_id] = self.live[call_id].model_copy(update={"status": CallStatus.queued})
-        await self._publish(agent_channel(seat.user_id), OfferRevoked(call_id=call_id, reason=reason))  # type: ignore[arg-type]
+            seat.idle_since = utcnow()
+        await tx.log(call, "offer_declined", agent_id=seat.user_id, reason=reason)
+        tx.send(agent_channel(seat.user_id), OfferRevoked(call_id=call.id, reason=reason))  # type: ignore[arg-type]
+        tx.seat_changed(seat)
 
     async def wrap_up(self, user: User, call_id: str, disposition: Disposition, notes: str) -> None:
         async with self._lock:
@@ -423,13 +413,15 @@ class CallHub:
                     raise CallError(ErrorCode.conflict, "this call is already wrapped up")
                 call.disposition, call.notes, call.wrapped_up_at = disposition, notes, utcnow()
                 await tx.log(call, "call_wrapped_up", disposition=disposition, notes=notes)
-            seat = self.seats.get(user.id)
-            if seat is not None and seat.call_id == call_id:
-                seat.status, seat.call_id, seat.idle_since = AgentStatus.available, None, time.monotonic()
-                seat.declined.clear()
-        if seat is not None:
-            self._dirty.add(seat.user_id)
+                seat = await tx.seat(user.id)
+                if seat is not None and seat.call_id == call_id:
+                    seat.status, seat.call_id, seat.idle_since = AgentStatus.available, None, utcnow()
+                    await self._clear_declines(tx, seat)
+                    tx.seat_changed(seat)
         await self._after_change()
+
+    async def _clear_declines(self, tx: Transaction, seat: AgentSeat) -> None:
+        await tx.session.execute(delete(SeatDecline).where(SeatDecline.user_id == seat.user_id))
 
     # ------------------------------------------------------------------ in a call
 
@@ -438,7 +430,7 @@ class CallHub:
     ) -> None:
         """Log a chat line; `client_id` (the sender's own id for it) is echoed so the sender sees it landed."""
         async with self._transaction() as tx:
-            call = await tx.call(call_id)
+            call = await tx.call(call_id, lock=False)
             if call.status != CallStatus.active:
                 raise CallError(ErrorCode.conflict, "chat is possible only while the call is in progress")
             extra = {"client_id": client_id} if client_id else {}
@@ -453,33 +445,28 @@ class CallHub:
                 await self._end(tx, call, reason="hangup", ended_by=ended_by.value)
         await self._after_change()
 
-    async def _end(self, tx: _Transaction, call: Call, reason: str, ended_by: str) -> None:
-        """End a live call; its agent (if any) moves on to wrap-up. Caller holds the lock."""
+    async def _end(self, tx: Transaction, call: Call, reason: str, ended_by: str) -> None:
+        """End a live call; its agent (if any) moves on to wrap-up."""
         if call.status == CallStatus.ended:
             return
         was_active = call.status == CallStatus.active
         if call.status in (CallStatus.queued, CallStatus.offered) and reason == "hangup":
             reason = "abandoned"
-        waiting = self.queue.remove(call.id)
-        if waiting is not None and waiting.offered_to is not None:
-            seat = self.seats.get(waiting.offered_to)
-            if seat is not None and seat.call_id == call.id:
-                self._cancel_timer(f"offer:{call.id}")
+        if call.offered_to is not None:
+            seat = await tx.seat(call.offered_to)
+            if seat is not None and seat.call_id == call.id and seat.status == AgentStatus.offered:
                 seat.status, seat.call_id = AgentStatus.available, None
-                await self._publish(agent_channel(seat.user_id), OfferRevoked(call_id=call.id, reason="customer_left"))
-                self._dirty.add(seat.user_id)
-        await self._finish(tx, call, reason, ended_by)
-        self.live.pop(call.id, None)
-        self._cancel_timer(f"customer:{call.id}")
+                tx.send(agent_channel(seat.user_id), OfferRevoked(call_id=call.id, reason="customer_left"))
+                tx.seat_changed(seat)
+        call.status, call.ended_at, call.end_reason, call.ended_by = CallStatus.ended, utcnow(), reason, ended_by
+        call.offered_to = call.offer_expires_at = call.customer_grace_until = None
+        tx.call_changed(call)
+        await tx.log(call, "call_ended", reason=reason, ended_by=ended_by)
         if was_active and call.agent_id is not None:
-            seat = self.seats.get(call.agent_id)
+            seat = await tx.seat(call.agent_id)
             if seat is not None:
                 seat.status, seat.call_id = AgentStatus.wrap_up, call.id
-                self._dirty.add(seat.user_id)
-
-    async def _finish(self, tx: _Transaction, call: Call, reason: str, ended_by: str) -> None:
-        call.status, call.ended_at, call.end_reason, call.ended_by = CallStatus.ended, utcnow(), reason, ended_by
-        await tx.log(call, "call_ended", reason=reason, ended_by=ended_by)
+                tx.seat_changed(seat)
 
     async def publish_transcript(self, call_id: str, speaker: Speaker, update: TranscriptUpdate) -> None:
         """Partials go straight to listeners; finals are logged first, like every event."""
@@ -490,32 +477,54 @@ class CallHub:
             update = replace(update, text=text, stable_text=stable_text)
         if not update.final:
             now = utcnow()
-            queued_at = self.live[call_id].queued_at if call_id in self.live else now
             partial = Transcript(
                 call_id=call_id,
                 seq=None,
                 at=now,
-                offset_ms=max(0, int((now - queued_at).total_seconds() * 1000)),
+                offset_ms=self.call_offset_ms(call_id),
                 speaker=speaker,
                 **asdict(update),
             )
             await self._publish(call_channel(call_id), partial)
             return
         async with self._transaction() as tx:
-            call = await tx.call(call_id)
+            call = await tx.call(call_id, lock=False)
             await tx.log(call, "transcript", speaker=speaker, **asdict(update))
+
+    # ------------------------------------------------------------------ deadlines and presence
+
+    async def sweep(self) -> None:
+        """Act on every due deadline and on the parties of instances that are gone (any instance may)."""
+        async with self._lock:
+            async with self._transaction() as tx:
+                now = utcnow()
+                for call in await self.presence.orphaned_customers(tx.session, now):
+                    log.warning("call %s: the instance holding its customer is gone", call.id)
+                    await self._customer_away(tx, call)
+                for seat in await self.presence.orphaned_agents(tx.session, now):
+                    log.warning("agent %s: the instance holding their console is gone", seat.user_id)
+                    await self._agent_away(tx, seat)
+                for call in await due_offers(tx.session, now):
+                    await self._offer_expired(tx, call)
+                for call in await due_customer_graces(tx.session, now):
+                    await self._end(tx, call, reason="dropped", ended_by="system")
+                for seat in await due_agent_graces(tx.session, now):
+                    await self._agent_gone(tx, seat)
+                changed = bool(tx.events or tx.seats or tx.calls)
+        if changed:
+            await self._after_change()
 
     # ------------------------------------------------------------------ reading
 
     def is_active(self, call_id: str) -> bool:
-        live = self.live.get(call_id)
-        return live is not None and live.status == CallStatus.active
+        cached = self._calls.get(call_id)
+        return cached is not None and cached[0] == CallStatus.active
 
     def call_offset_ms(self, call_id: str) -> int:
-        live = self.live.get(call_id)
-        if live is None:
+        cached = self._calls.get(call_id)
+        if cached is None:
             return 0
-        return max(0, int((utcnow() - live.queued_at).total_seconds() * 1000))
+        return max(0, int((utcnow() - cached[1]).total_seconds() * 1000))
 
     async def events(self, call_id: str, after_seq: int = 0) -> list[LoggedEvent]:
         async with self.db.sessions() as session:
@@ -525,60 +534,145 @@ class CallHub:
         async with self.db.sessions() as session:
             return await session.get(Call, call_id) is not None
 
-    def live_calls(self) -> LiveCalls:
-        return LiveCalls(calls=sorted(self.live.values(), key=lambda c: c.queued_at))
+    async def live_calls(self) -> LiveCalls:
+        """Every call not yet ended, from the database (whichever instance holds it)."""
+        agent = aliased(User)
+        query = (
+            select(Call, agent.display_name)
+            .outerjoin(agent, agent.id == Call.agent_id)
+            .where(Call.status != CallStatus.ended)
+            .order_by(Call.queued_at, Call.id)
+        )
+        async with self.db.sessions() as session:
+            rows = (await session.execute(query)).all()
+        return LiveCalls(
+            calls=[
+                LiveCall(
+                    call_id=call.id,
+                    status=call.status,
+                    channel=call.channel,
+                    customer_name=call.customer_name,
+                    agent_name=agent_name if call.status == CallStatus.active else None,
+                    queued_at=call.queued_at,
+                    answered_at=call.answered_at,
+                )
+                for call, agent_name in rows
+            ]
+        )
 
     def agent_state(self, user_id: int) -> AgentState:
-        seat = self.seats.get(user_id)
-        if seat is None:
-            return AgentState(status=AgentStatus.unavailable)
-        return AgentState(status=seat.status, call_id=seat.call_id)
+        return self._seats.get(user_id) or AgentState(status=AgentStatus.unavailable)
 
     def current_call_of_agent(self, user_id: int) -> str | None:
-        seat = self.seats.get(user_id)
-        if seat and seat.status in (AgentStatus.in_call, AgentStatus.wrap_up):
-            return seat.call_id
+        state = self._seats.get(user_id)
+        if state and state.status in (AgentStatus.in_call, AgentStatus.wrap_up):
+            return state.call_id
         return None
 
     # ------------------------------------------------------------------ matching and fan-out
 
     async def _after_change(self) -> None:
-        """Tell agents their new state, hand out offers, and refresh queue and supervisor views."""
-        async with self._lock:
-            await self._flush_agent_states()
-            while (match := next_match(self.queue, self.seats)) is not None:
-                await self._offer(*match)
-            await self._flush_agent_states()
-        self._publish_positions()
-        await self._publish(SUPERVISORS_CHANNEL, self.live_calls())
+        """Hand out offers, and refresh queue positions and supervisors' views."""
+        async with self._lock, self._transaction() as tx:
+            while (match := await next_match(tx.session)) is not None:
+                await self._offer(tx, *match)
+        await self._publish_positions()
+        await self._publish(SUPERVISORS_CHANNEL, await self.live_calls())
 
-    async def _offer(self, waiting: WaitingCall, seat: AgentSeat) -> None:
+    async def _offer(self, tx: Transaction, call: Call, seat: AgentSeat) -> None:
         timeout = self.settings.offer_timeout_seconds
-        waiting.offered_to = seat.user_id
-        seat.status, seat.call_id = AgentStatus.offered, waiting.call_id
-        async with self._transaction() as tx:
-            call = await tx.call(waiting.call_id)
-            call.status = CallStatus.offered
-            await tx.log(call, "call_offered", agent_id=seat.user_id, agent_name=seat.name)
-        self.live[waiting.call_id] = self.live[waiting.call_id].model_copy(update={"status": CallStatus.offered})
         now = utcnow()
+        call.status, call.offered_to, call.offer_expires_at = CallStatus.offered, seat.user_id, now + timedelta(
+            seconds=timeout
+        )
+        seat.status, seat.call_id = AgentStatus.offered, call.id
+        tx.call_changed(call)
+        await tx.log(call, "call_offered", agent_id=seat.user_id, agent_name=seat.name)
         offer = CallOffer(
-            call_id=waiting.call_id,
-            customer_name=waiting.customer_name,
-            channel=waiting.channel,
-            waited_seconds=round((now - waiting.queued_at).total_seconds(), 1),
-            expires_at=now + timedelta(seconds=timeout),
+            call_id=call.id,
+            customer_name=call.customer_name,
+            channel=call.channel,
+            waited_seconds=round((now - call.queued_at).total_seconds(), 1),
+            expires_at=call.offer_expires_at,
             timeout_seconds=timeout,
         )
-        await self._publish(agent_channel(seat.user_id), offer)
-        self._dirty.add(seat.user_id)
-        self._start_timer(f"offer:{waiting.call_id}", timeout, self._offer_expired, waiting.call_id)
+        tx.send(agent_channel(seat.user_id), offer)
+        tx.seat_changed(seat)
 
-    async def _flush_agent_states(self) -> None:
-        dirty, self._dirty = self._dirty, set()
-        for user_id in sorted(dirty):
-            await self._publish(agent_channel(user_id), self.agent_state(user_id))
-            self._observe_agent(user_id, str(self.agent_state(user_id).status))
+    def _remember_changes(self, tx: Transaction) -> None:
+        """Right after a commit, before anyone is told: this instance's cache follows the database."""
+        for call in tx.calls.values():
+            self._remember(call)
+        for user_id, (seat, _notify) in tx.seats.items():
+            if seat is None:
+                self._seats.pop(user_id, None)
+            else:
+                self._seats[user_id] = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
+
+    async def _committed(self, tx: Transaction) -> None:
+        """After a commit and its events: tell agents their new state, and other instances what changed."""
+        for user_id, (seat, notify) in sorted(tx.seats.items()):
+            if seat is None:
+                continue
+            state = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
+            await self._publish(agent_channel(user_id), state)
+            if notify:
+                self._observe_agent(user_id, str(state.status))
+        if tx.calls or tx.seats:
+            notice = {"from": self.instance_id, "calls": list(tx.calls), "seats": list(tx.seats)}
+            await self.bus.publish(STATE_CHANNEL, json.dumps(notice))
+
+    def _remember(self, call: Call) -> None:
+        if call.status == CallStatus.ended:
+            self._calls.pop(call.id, None)  # not active, and no longer worth keeping
+        else:
+            self._calls[call.id] = (CallStatus(call.status), call.queued_at)
+
+    async def _kick_elsewhere(self, kind: str, key: str, connection_id: str) -> None:
+        """Another instance holds an older socket of this party: ask it to close that one."""
+        notice = {"from": self.instance_id, "kick": [kind, key, connection_id]}
+        await self.bus.publish(STATE_CHANNEL, json.dumps(notice))
+
+    async def _listen(self, subscribed: asyncio.Event) -> None:
+        async with self.bus.subscribe(STATE_CHANNEL) as subscription:
+            subscribed.set()
+            async for text in subscription:
+                try:
+                    await self._on_notice(json.loads(text))
+                except Exception:  # one bad notice must not stop the listener
+                    log.exception("handling a state notice failed")
+
+    async def _on_notice(self, notice: dict[str, Any]) -> None:
+        if notice.get("from") == self.instance_id:
+            return
+        if kick := notice.get("kick"):
+            await self._kick_here(*kick)
+            return
+        calls = [c for c in notice.get("calls", []) if c in self._calls]
+        seats = [int(s) for s in notice.get("seats", []) if int(s) in self._seats or int(s) in self.agent_connections]
+        async with self.db.sessions() as session:
+            for call_id in calls:
+                call = await session.get(Call, call_id)
+                if call is not None:
+                    self._remember(call)
+            for user_id in seats:
+                seat = await session.get(AgentSeat, user_id)
+                if seat is None:
+                    self._seats.pop(user_id, None)
+                else:
+                    self._seats[user_id] = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
+            if notice.get("calls"):
+                self.queue_length = await queue_length(session)
+
+    async def _kick_here(self, kind: str, key: str, connection_id: str) -> None:
+        if kind == "customer":
+            held = self.customer_connections.get(key)
+            if held is not None and held[1] == connection_id:
+                await held[0].close(4409, "replaced by a newer connection")
+        elif kind == "agent":
+            held_agent = self.agent_connections.get(int(key))
+            if held_agent is not None and held_agent[1] == connection_id:
+                await held_agent[0].close(4409, "the console was opened in another window")
 
     def _observe_agent(self, user_id: int, state: str) -> None:
         for observer in self.agent_state_observers:
@@ -587,16 +681,17 @@ class CallHub:
             except Exception:  # metrics must not break the call flow
                 log.exception("agent state observer failed")
 
-    def _publish_positions(self) -> None:
-        length = len(self.queue)
-        for call_id, position in self.queue.positions().items():
-            message = QueuePosition(call_id=call_id, position=position, queue_length=length)
-            self._spawn(self._publish(call_channel(call_id), message))
+    async def _publish_positions(self) -> None:
+        async with self.db.sessions() as session:
+            positions = await queue_positions(session)
+        self.queue_length = length = len(positions)
+        for call_id, position in positions.items():
+            await self._publish(call_channel(call_id), QueuePosition(call_id=call_id, position=position, queue_length=length))
 
     async def _publish(self, channel: str, message: Any) -> None:
         await self.bus.publish(channel, message.model_dump_json())
 
-    async def _was_disconnected(self, tx: _Transaction, call_id: str, speaker: Speaker) -> bool:
+    async def _was_disconnected(self, tx: Transaction, call_id: str, speaker: Speaker) -> bool:
         result = await tx.session.execute(
             select(CallEvent.type)
             .where(
@@ -609,30 +704,13 @@ class CallHub:
         )
         return result.scalar_one_or_none() == "party_disconnected"
 
-    def _seat(self, user: User) -> AgentSeat:
-        seat = self.seats.get(user.id)
+    async def _seat(self, tx: Transaction, user: User) -> AgentSeat:
+        seat = await tx.seat(user.id)
         if seat is None:
             raise CallError(ErrorCode.conflict, "connect to the agent console first")
         return seat
 
-    # ------------------------------------------------------------------ timers
-
-    def _start_timer(self, key: str, delay: float, action: Callable[[Any], Coroutine[Any, Any, None]], arg: Any) -> None:
-        self._cancel_timer(key)
-        loop = asyncio.get_running_loop()
-
-        def fire() -> None:
-            self._timers.pop(key, None)
-            self._spawn(action(arg))
-
-        self._timers[key] = loop.call_later(delay, fire)
-
-    def _cancel_timer(self, key: str) -> None:
-        handle = self._timers.pop(key, None)
-        if handle is not None:
-            handle.cancel()
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)

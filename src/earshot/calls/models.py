@@ -46,3 +46,47 @@ class Call(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     wrapped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Live state shared by every instance (none of it lives in one process):
+    offered_to: Mapped[int | None] = mapped_column(Integer)  # the agent ringing now
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    customer_instance_id: Mapped[str | None] = mapped_column(String(32))  # whose socket holds the customer
+    customer_connection_id: Mapped[str | None] = mapped_column(String(32))
+    customer_grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # customer away until
+
+
+class AgentSeat(Base):
+    """An agent as every instance sees them: status, what they are busy with, where they are connected.
+
+    `connection_id` names the one socket that holds the seat; a socket that is no longer it
+    (replaced, or its instance declared dead) changes nothing when it closes.
+    """
+
+    __tablename__ = "agent_seats"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # AgentStatus
+    call_id: Mapped[str | None] = mapped_column(String(32))
+    idle_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    instance_id: Mapped[str | None] = mapped_column(String(32))
+    connection_id: Mapped[str | None] = mapped_column(String(32))
+    grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # disconnected agent away until
+
+
+class SeatDecline(Base):
+    """A call an agent declined or missed: they are not offered it again while it waits."""
+
+    __tablename__ = "seat_declines"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("agent_seats.user_id", ondelete="CASCADE"), primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Instance(Base):
+    """One running `earshot serve`; its heartbeat says it still holds its sockets."""
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -409,7 +409,7 @@ async def supervisor_socket(websocket: WebSocket) -> None:
     registered = _staff_sockets(websocket).add(user.id, signed_in.login_id, sign_out)
     connection.send(Hello(role=user.role, user=_user_info(user), server_version=__version__))
     await connection.follow(SUPERVISORS_CHANNEL)
-    connection.send(hub.live_calls())
+    connection.send(await hub.live_calls())
 
     async def watch(message: Watch) -> None:
         if not await hub.call_exists(message.call_id):

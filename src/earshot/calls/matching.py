@@ -1,0 +1,64 @@
+"""Who waits, who is free, and which waiting customer goes to which agent next, read from the database.
+
+Every instance may match at once: on PostgreSQL the candidate rows are taken with
+`FOR UPDATE SKIP LOCKED`, so two matchers never offer the same call or ring the same agent;
+SQLite has a single writer (and one process), which is enough there.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from earshot.calls.models import AgentSeat, Call, CallStatus, SeatDecline
+from earshot.calls.protocol import AgentStatus
+
+MATCH_WINDOW = 50  # waiting calls looked at per round; the rest wait their turn
+WAITING = (CallStatus.queued, CallStatus.offered)
+
+
+async def next_match(session: AsyncSession) -> tuple[Call, AgentSeat] | None:
+    """The longest-waiting unoffered call that someone can take, with the longest-idle agent who can; both locked.
+
+    Only the pair is locked: a call is looked at unlocked first, so one matcher never holds
+    the whole queue while another instance looks for work.
+    """
+    waiting = (
+        select(Call.id).where(Call.status == CallStatus.queued).order_by(Call.queued_at, Call.id).limit(MATCH_WINDOW)
+    )
+    for call_id in (await session.execute(waiting)).scalars().all():
+        declined = select(SeatDecline.user_id).where(SeatDecline.call_id == call_id)
+        free = (
+            select(AgentSeat)
+            .where(
+                AgentSeat.status == AgentStatus.available,
+                AgentSeat.connection_id.is_not(None),
+                AgentSeat.user_id.not_in(declined),
+            )
+            .order_by(AgentSeat.idle_since, AgentSeat.user_id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        seat = (await session.execute(free)).scalar_one_or_none()
+        if seat is None:
+            continue
+        still_waiting = (
+            select(Call)
+            .where(Call.id == call_id, Call.status == CallStatus.queued)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        call = (await session.execute(still_waiting)).scalar_one_or_none()
+        if call is not None:  # else another instance is offering it right now
+            return call, seat
+    return None
+
+
+async def queue_positions(session: AsyncSession) -> dict[str, int]:
+    """1-based place in line of every waiting call (an offered call keeps its place until accepted)."""
+    result = await session.execute(select(Call.id).where(Call.status.in_(WAITING)).order_by(Call.queued_at, Call.id))
+    return {call_id: place for place, call_id in enumerate(result.scalars(), start=1)}
+
+
+async def queue_length(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Call).where(Call.status.in_(WAITING))) or 0)
