@@ -20,9 +20,9 @@ from earshot.assist.types import SuggestionRequest, Turn
 from earshot.calls.protocol import Chat
 from earshot.config import Settings
 from tests.assist.test_assist_live import answered_call
-from tests.harness import RunningServer
+from tests.harness import CALLS_AUDIO, RunningServer
 
-MANIFEST = Path(__file__).resolve().parents[3] / "shared" / "calls" / "audio" / "manifest.tsv"
+MANIFEST = CALLS_AUDIO / "manifest.tsv"
 
 
 def scripted_requests() -> list[SuggestionRequest]:
