@@ -274,6 +274,9 @@ VARIANTS = {
         "stt_final_beam_size": 1,
     },
     "min silence 600 ms": {"vad_min_silence_ms": 600},
+    "partials 3 s context": {"partials": 3.0},
+    "empty-partial retry 80 ms": {"empty_retry_ms": 80},
+    "partials 3 s context, retry 80 ms": {"partials": 3.0, "empty_retry_ms": 80},
 }
 
 
@@ -296,13 +299,19 @@ async def run_in_process(
     names = variants or ["now"]
     pools: dict[str, DecodePool] = {}
     settings_of: dict[str, Settings] = {}
+    retry_of: dict[str, int] = {}
     for name in names:
         overrides = dict(VARIANTS[name])
         partials = overrides.pop("partials", None)
+        retry_ms = overrides.pop("empty_retry_ms", None)
         settings = Settings().model_copy(update=overrides)
         engine = create_engine(settings)
         if partials == "full" and isinstance(engine, FasterWhisperEngine):
             engine.partial_context = ContextPolicy()
+        elif isinstance(partials, float) and isinstance(engine, FasterWhisperEngine):
+            engine.partial_context = ContextPolicy(min_seconds=partials, retry_full_context=False)
+        if retry_ms is not None:
+            retry_of[name] = retry_ms
         pools[name] = DecodePool(engine, settings.stt_workers)
         pools[name].start()
         settings_of[name] = settings
@@ -323,6 +332,8 @@ async def run_in_process(
             leg=call.name, pool=pools[name], vad_model=vad, audio_executor=audio_executor,
             settings=settings_of[name], emit=emit, offset_ms=lambda: 0,
         )  # fmt: skip
+        if name in retry_of:
+            leg.empty_partial_retry_ms = retry_of[name]
         leg.start("mulaw" if telephony else "pcm16")
         frames = phone_frames(call.audio) if telephony else web_frames(call.audio)
         heard.started = time.monotonic()

@@ -133,6 +133,8 @@ Emit = Callable[[TranscriptUpdate], Awaitable[None]]
 class LegTranscriber:
     """One speaker's audio in a call; emits transcript updates through `emit`."""
 
+    empty_partial_retry_ms = EMPTY_PARTIAL_RETRY_MS
+
     def __init__(
         self,
         *,
@@ -264,7 +266,7 @@ class LegTranscriber:
 
     @property
     def _retry_samples(self) -> int:
-        return (self.settings.partial_interval_ms - EMPTY_PARTIAL_RETRY_MS) * SAMPLE_RATE // 1000
+        return (self.settings.partial_interval_ms - self.empty_partial_retry_ms) * SAMPLE_RATE // 1000
 
     def _begin_utterance(self) -> None:
         self._utterances += 1
