@@ -118,7 +118,8 @@ class ContextPolicy:
 # voices (0.6-2.2 s) a context of at least 5 s cost 27 % less CPU than 10 s (106 vs 146 ms p50)
 # and came back empty as rarely (2 of 72, on the 0.6-0.9 s prefixes); the utterance + 1 s
 # without timestamps (the context before issue 8) cost 95 ms but heard nothing in 6, and an
-# empty first partial waits for another 240 ms of audio. No 30 s retry: a partial that loses
+# empty first partial costs a retry on more audio
+# (`streaming.EMPTY_PARTIAL_RETRY_MS`). No 30 s retry: a partial that loses
 # the end-of-text cue is cut by the token budget and `filters.clean` drops the repeat, where a
 # retry would cost a 30 s decode while the speaker goes on.
 PARTIAL_CONTEXT = ContextPolicy(min_seconds=5.0, retry_full_context=False)
