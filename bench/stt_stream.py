@@ -74,6 +74,7 @@ class LegResult:
     first_partial_ms: list[float] = field(default_factory=list)
     final_ms: list[float] = field(default_factory=list)
     audio_seconds: float = 0.0
+    turns_split: int = 0  # turns heard as two or more finals (an end of turn called too early)
 
 
 def speech_bounds(audio: np.ndarray, threshold_db: float = -40.0) -> tuple[float, float]:
@@ -169,6 +170,7 @@ def score(call: ScriptedCall, heard: SimulatedCall, queued_offset: float) -> Leg
                 print(f"  first transcript {result.first_partial_ms[-1]:.0f} ms after speech start: {turn.text[:40]}")
         if index in last_final_at:
             result.final_ms.append((last_final_at[index] - turn.end) * 1000)
+        result.turns_split += len(texts[index]) > 1
     return result
 
 
@@ -274,6 +276,7 @@ VARIANTS = {
         "stt_final_beam_size": 1,
     },
     "min silence 600 ms": {"vad_min_silence_ms": 600},
+    "no eager end of turn": {"stt_eager_end_of_turn": False},
     "partials 3 s context": {"partials": 3.0},
     "empty-partial retry 80 ms": {"empty_retry_ms": 80},
     "partials 3 s context, retry 80 ms": {"partials": 3.0, "empty_retry_ms": 80},
@@ -368,6 +371,7 @@ def summarize(results: list[LegResult], legs: int, cpu: float, wall_before: floa
         "final_p50": float(np.percentile(final, 50)) if final else float("nan"),
         "final_p95": float(np.percentile(final, 95)) if final else float("nan"),
         "turns": len(final),
+        "split": sum(r.turns_split for r in results),
         "rtf": cpu / audio,
         "wall_s": time.monotonic() - wall_before,
     }
@@ -438,7 +442,7 @@ def main() -> None:
         print(f"# whole-file WER (earshot transcribe): {whole_file_wer(turns):.3f}")
         if args.set == "speech-real":
             print(f"# plain tiny.en, whole clip, greedy, no VAD: WER {plain_whisper_wer(turns):.3f}")
-    print("legs  WER    first-partial p50/p95 ms   final p50/p95 ms   turns  server RTF")
+    print("legs  WER    first-partial p50/p95 ms   final p50/p95 ms   turns  split  server RTF")
     for legs in args.legs:
         if args.in_process:
             rows = asyncio.run(run_in_process(calls, legs, args.telephony, args.variants))
@@ -459,7 +463,7 @@ def main() -> None:
 def print_row(row: dict[str, float], name: str = "") -> None:
     print(
         f"{row['legs']:>4}  {row['wer']:.3f}  {row['first_partial_p50']:>8.0f} / {row['first_partial_p95']:<8.0f}"
-        f"        {row['final_p50']:>6.0f} / {row['final_p95']:<6.0f}   {row['turns']:>5}  {row['rtf']:.3f}  {name}",
+        f"        {row['final_p50']:>6.0f} / {row['final_p95']:<6.0f}   {row['turns']:>5}  {row['split']:>5}  {row['rtf']:.3f}  {name}",
         flush=True,
     )
 

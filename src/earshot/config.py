@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     stt_speculative_final: bool = Field(
         default=True, description="Decode a final during the end-of-speech silence; dropped if speech resumes."
     )
+    stt_eager_end_of_turn: bool = Field(
+        default=True,
+        description=(
+            "End a turn as soon as the final decoded in the silence reads as a finished sentence, instead of waiting "
+            "for vad_min_silence_ms; needs stt_speculative_final."
+        ),
+    )
     stt_openai_base_url: str = "https://api.openai.com/v1"
     stt_openai_api_key: str = ""
     stt_openai_model: str = "whisper-1"

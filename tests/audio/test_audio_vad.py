@@ -181,3 +181,30 @@ def test_memory_stays_bounded_between_utterances(turn: Turn) -> None:
     assert segmenter.buffered_samples <= 200 * 16 + segmenter.onset_look_back + 2 * WINDOW
     segmenter.feed(np.concatenate([turn("d03-password", "01-agent"), _silence(1)]))
     assert segmenter.buffered_samples <= 200 * 16 + segmenter.onset_look_back + 2 * WINDOW, "a finished utterance is let go"
+
+
+def test_end_now_ends_a_quiet_utterance_early_with_the_audio_a_full_silence_would_give(turn: Turn) -> None:
+    speech = turn("d02-where-is-order", "03-customer")
+    audio = np.concatenate([_silence(0.5), speech, _silence(1.5)])
+    after_silence = _utterances(_segment(audio))[-1]
+    segmenter = UtteranceSegmenter(SileroVadStream(SileroVadModel()))
+    # 100 ms past the end a full silence gives (speech + 200 ms padding): quiet for about 300 ms,
+    # less than the 500 ms that ends an utterance.
+    heard = segmenter.feed(audio[: (after_silence.end_ms + 100) * SAMPLE_RATE // 1000])
+    assert _utterances(heard) == _utterances(_segment(audio))[:-1]
+    utterance = segmenter._open
+    assert utterance is not None
+    assert segmenter.end_now(utterance.last_speech_end + segmenter.pad - 1) is None, "only where a full silence would end it"
+    ended = segmenter.end_now(utterance.last_speech_end + segmenter.pad)
+    assert ended is not None and (ended.start_ms, ended.end_ms) == (after_silence.start_ms, after_silence.end_ms)
+    assert np.array_equal(ended.audio, after_silence.audio)
+    assert segmenter.current() is None and segmenter.end_now(utterance.last_speech_end + segmenter.pad) is None
+    assert not _utterances(segmenter.feed(_silence(1.0))), "the rest of the silence ends nothing more"
+
+
+def test_end_now_refuses_while_the_speaker_is_talking(turn: Turn) -> None:
+    segmenter = UtteranceSegmenter(SileroVadStream(SileroVadModel()))
+    segmenter.feed(np.concatenate([_silence(0.5), turn("d02-where-is-order", "03-customer")[: SAMPLE_RATE]]))
+    utterance = segmenter._open
+    assert utterance is not None and utterance.silent_run == 0
+    assert segmenter.end_now(utterance.last_speech_end + segmenter.pad) is None

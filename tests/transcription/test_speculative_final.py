@@ -39,7 +39,11 @@ def real_voice(name: str) -> np.ndarray:
     path = SPEECH_REAL / name
     if not path.exists():
         pytest.skip("no ../shared/speech-real")
-    audio = load_audio_file(path)
+    return trimmed(load_audio_file(path))
+
+
+def trimmed(audio: np.ndarray) -> np.ndarray:
+    """`audio` from its first to its last 10 ms louder than -40 dBFS."""
     window = SAMPLE_RATE // 100
     frames = audio[: len(audio) // window * window].reshape(-1, window)
     loud = np.flatnonzero(20 * np.log10(np.sqrt(np.mean(frames**2, axis=1)) + 1e-9) > -40)
@@ -131,3 +135,91 @@ def test_beam_search_finals_fall_back_to_greedy_where_the_beam_loops(tmp_path: P
     finals, _pool = asyncio.run(live_finals(beam, audio))
     assert len(finals) == 1 and "4012" in finals[0], finals
     assert beam.greedy_fallbacks >= 1
+
+
+class EagerLeg:
+    """One live leg fed in steps: audio as fast as the leg takes it, then a wait for the decode
+    started in the silence, so what the leg does at a short pause does not depend on the machine's speed."""
+
+    def __init__(self, engine: FasterWhisperEngine, audio_executor: ThreadPoolExecutor, **settings: object) -> None:
+        self.pool = RecordingPool(engine)
+        self.pool.start()
+        self.finals: list[str] = []
+
+        async def emit(update: TranscriptUpdate) -> None:
+            if update.final:
+                self.finals.append(update.text)
+
+        self.leg = LegTranscriber(
+            leg="customer", pool=self.pool, vad_model=SileroVadModel(), audio_executor=audio_executor,
+            settings=Settings(_env_file=None, **settings),  # type: ignore[call-arg]
+            emit=emit, offset_ms=lambda: 0,
+        )  # fmt: skip
+        self.leg.start("pcm16")
+
+    async def say(self, audio: np.ndarray) -> None:
+        for start in range(0, len(audio), FRAME):
+            while True:
+                try:
+                    self.leg.feed(float_to_pcm16(audio[start : start + FRAME]))
+                    break
+                except AudioFormatError:
+                    await asyncio.sleep(0.01)
+            await asyncio.sleep(0)
+
+    async def pause(self) -> None:
+        """Wait until the decode started in this pause is done and the leg has acted on it."""
+        heard = len(self.finals)
+        for _ in range(1000):
+            await asyncio.sleep(0.01)
+            speculation = self.leg._speculation
+            if len(self.finals) > heard or (speculation is not None and speculation.task.done() and self.leg._inbox.empty()):
+                break
+        await asyncio.sleep(0.1)
+
+    async def close(self) -> None:
+        await self.leg.close()
+        await self.pool.stop()
+
+
+def test_a_finished_sentence_ends_the_turn_at_a_short_pause(engine: FasterWhisperEngine) -> None:
+    async def run(eager: bool) -> tuple[list[str], list[str], DecodePool]:
+        with ThreadPoolExecutor(2) as audio_executor:
+            leg = EagerLeg(engine, audio_executor, stt_eager_end_of_turn=eager)
+            await leg.say(np.concatenate([silence(0.5), real_voice("ieee-01-05.flac"), silence(0.3)]))
+            await leg.pause()
+            at_pause = list(leg.finals)
+            await leg.say(silence(1.5))
+            await leg.close()
+            return at_pause, leg.finals, leg.pool
+
+    at_pause, finals, pool = asyncio.run(run(eager=True))
+    assert at_pause == finals == ["Rice is often served in round bowls."], "out after 300 ms of silence, and only once"
+    assert (pool.stats.speculative_finals, pool.stats.finals) == (1, 0)
+    at_pause, finals, _ = asyncio.run(run(eager=False))
+    assert at_pause == [] and finals == ["Rice is often served in round bowls."], "without it the turn waits for 500 ms"
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("sox") is None, reason="needs espeak-ng and sox")
+def test_a_pause_after_a_group_of_digits_does_not_end_the_turn(engine: FasterWhisperEngine, tmp_path: Path) -> None:
+    """A card number read in groups must reach redaction as one final, not as short digit runs."""
+
+    def spoken(text: str, name: str) -> np.ndarray:
+        raw, wav = tmp_path / f"{name}.raw.wav", tmp_path / f"{name}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text], check=True)
+        subprocess.run(["sox", str(raw), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(wav)], check=True)
+        return trimmed(load_audio_file(wav))
+
+    async def run() -> tuple[list[str], list[str]]:
+        with ThreadPoolExecutor(2) as audio_executor:
+            leg = EagerLeg(engine, audio_executor)
+            await leg.say(np.concatenate([silence(0.5), spoken("my card number is four oh one two", "first"), silence(0.3)]))
+            await leg.pause()
+            at_pause = list(leg.finals)
+            await leg.say(np.concatenate([spoken("eight eight eight eight", "second"), silence(1.5)]))
+            await leg.close()
+            return at_pause, leg.finals
+
+    at_pause, finals = asyncio.run(run())
+    assert at_pause == [], "the turn waits for the full silence after a number"
+    assert len(finals) == 1 and "4012888" in finals[0].replace(" ", ""), finals

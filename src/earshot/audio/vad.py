@@ -236,6 +236,18 @@ class UtteranceSegmenter:
             return []
         return [self._ended(utterance, min(self._buffer.end, utterance.last_speech_end + self.pad))]
 
+    def end_now(self, end: int) -> SpeechEnded | None:
+        """End the utterance in progress at sample `end` before `min_silence_ms` has passed,
+        when the caller knows the turn is over; None unless it is real speech and quiet since
+        `end` minus the padding (speech after that point would be cut off)."""
+        utterance = self._open
+        if utterance is None or not utterance.announced or utterance.silent_run == 0:
+            return None
+        if end != utterance.last_speech_end + self.pad or end > self._buffer.end:
+            return None
+        self._open = None
+        return self._ended(utterance, end)
+
     def _decide(self, probability: float) -> list[VadEvent]:
         window_start = self._windows * WINDOW
         utterance = self._open

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from earshot.audio.decode import SAMPLE_RATE, AudioFormatError, StreamDecoder, create_decoder
-from earshot.audio.vad import WINDOW, SileroVadModel, SileroVadStream, SpeechEnded, SpeechStarted, UtteranceSegmenter
+from earshot.audio.vad import WINDOW, WINDOW_MS, SileroVadModel, SileroVadStream, SpeechEnded, SpeechStarted, UtteranceSegmenter
 from earshot.config import Settings
 from earshot.transcription.engine import Transcription
 from earshot.transcription.filters import clean
 from earshot.transcription.events import TranscriptUpdate
 from earshot.transcription.pool import DecodePool
+from earshot.transcription.turns import reads_as_finished
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +231,9 @@ class LegTranscriber:
             kind, value = await self._inbox.get()
             if kind == "close":
                 return
+            if kind == "eager":
+                self._maybe_end_eagerly(str(value))
+                continue
             if kind == "start":
                 if value is not None:
                     self._decoder = create_decoder(str(value))
@@ -308,6 +312,37 @@ class LegTranscriber:
         spoken = audio[:end].copy()
         task = asyncio.get_running_loop().create_task(self.pool.transcribe(self.leg, spoken, final=True, speculative=True))
         self._speculation = _Speculation(self._current_id, speech_end, spoken, task)
+        if self.settings.stt_eager_end_of_turn:
+            utterance_id = self._current_id
+            task.add_done_callback(lambda _: self._queue_eager_check(utterance_id))
+
+    def _queue_eager_check(self, utterance_id: str) -> None:
+        # Through the inbox, so the check runs between two frames, never while one is processed.
+        try:
+            self._inbox.put_nowait(("eager", utterance_id))
+        except asyncio.QueueFull:
+            pass  # overloaded: the turn ends after the full silence as usual
+
+    def _maybe_end_eagerly(self, utterance_id: str) -> None:
+        """End the turn now if the final decoded in the silence reads as a finished sentence and
+        the speaker is still quiet: the final goes out at once instead of after the rest of the
+        end-of-speech silence. If they speak again, that is a new turn (counted as a split by
+        bench/stt_stream.py)."""
+        known = self._speculation
+        if known is None or known.utterance_id != utterance_id or self._current_id != utterance_id:
+            return
+        if not known.task.done() or known.task.cancelled() or known.task.exception() is not None:
+            return
+        result = known.task.result()
+        if result is None or not reads_as_finished(clean(result).text):
+            return
+        pad = self.settings.vad_speech_pad_ms * SAMPLE_RATE // 1000
+        if (self._vad.windows - self._vad.quiet_windows) * WINDOW != known.speech_end:
+            return  # speech resumed after the decode started
+        event = self._segmenter.end_now(known.speech_end + pad)
+        if event is not None:
+            log.debug("leg %s: turn %s ended after %d ms of silence", self.leg, utterance_id, self._vad.quiet_windows * WINDOW_MS)
+            self._end_utterance(event)
 
     def _drop_speculation(self) -> None:
         if self._speculation is not None:
