@@ -129,6 +129,8 @@ class Tape:
             samples, start = samples[cut:], start + cut
         if not len(samples):
             return
+        if self._writer is None:  # opened with the first audio, so a disk that cannot take it is known at once
+            self._writer = OpusWriter(self.part)
         self._grow(end - self._base)
         self._buffer[channel, start - self._base : end - self._base] = samples
 
