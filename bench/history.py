@@ -8,8 +8,11 @@ over 90 days across 50 agents, each with its event log, history row and searchab
   combined with search, an agent's own calls, lowest sentiment first, a page deep in via cursor;
 - opening a replay: the call's log read and turned into messages, to the first frame
   (`load_timeline`), and the whole `GET /api/calls/{id}/events` body.
+- `--recording`: instead, the cost of recording one leg (decode, place on the timeline, Ogg/Opus
+  encode, as `recordings/tape.py` does in its worker thread) for PCM16 and mu-law, in CPU % of one core.
 
     python bench/history.py --calls 100000 --events 30
+    python bench/history.py --recording --seconds 300
     python bench/history.py --calls 100000 --events 30 --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 """
 
@@ -326,6 +329,41 @@ async def report(db: Database, long_call: str, args: argparse.Namespace, seeded:
     print(f"| {'history: all of the above':<48} | {statistics.median(history_times):6.1f} | {p95(history_times):6.1f} |")
 
 
+def recording_cost(seconds: float) -> None:
+    """CPU time of recording `seconds` of one leg's real speech, sent as 20 ms frames, per audio second."""
+    import tempfile
+
+    import numpy as np
+
+    from earshot.audio.decode import SAMPLE_RATE, float_to_pcm16, load_audio_file
+    from earshot.recordings.tape import Tape
+
+    speech_dir = Path(__file__).resolve().parents[1].parent / "shared" / "calls" / "audio" / "d01-refund-headphones"
+    speech = np.concatenate([load_audio_file(path) for path in sorted(speech_dir.glob("*[0-9]-*t.wav"))])
+    total = int(seconds * SAMPLE_RATE)
+    speech = np.tile(speech, total // len(speech) + 1)[:total]
+    with open(sorted(speech_dir.glob("*.ulaw.wav"))[0], "rb") as handle:
+        ulaw_bytes = handle.read()[58:]  # a mu-law WAV's data after its header: 8 kHz G.711
+    ulaw_bytes = (ulaw_bytes * (int(seconds * 8000) // len(ulaw_bytes) + 1))[: int(seconds * 8000)]
+    legs = {
+        "pcm16": [float_to_pcm16(speech[i : i + 320]) for i in range(0, total, 320)],
+        "mulaw": [ulaw_bytes[i : i + 160] for i in range(0, len(ulaw_bytes), 160)],
+    }
+    print(f"| recording one leg ({seconds:.0f} s of speech) | CPU % of one core |\n| --- | --- |")
+    for audio_format, frames in legs.items():
+        with tempfile.TemporaryDirectory() as folder:
+            tape = Tape(Path(folder) / "call.ogg", hold_back_ms=30_000)
+            tape.start(0, audio_format)
+            start = time.process_time()
+            for index, frame in enumerate(frames):
+                tape.frame(0, frame, index * 20)
+                if index % 50 == 49:  # the worker wakes about once a second's worth of frames
+                    tape.encode_until(index * 20)
+            tape.finish()
+            used = time.process_time() - start
+        print(f"| {audio_format} | {100 * used / seconds:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=100_000)
@@ -335,7 +373,13 @@ def main() -> None:
     parser.add_argument("--sqlite", metavar="DIR", default=None, help="where the SQLite file goes (default: a temp dir)")
     parser.add_argument("--existing", action="store_true", help="measure again on the SQLite file in --sqlite DIR")
     parser.add_argument("--postgres", metavar="URL", default=None, help="PostgreSQL server: a fresh database is made there")
-    asyncio.run(main_async(parser.parse_args()))
+    parser.add_argument("--recording", action="store_true", help="measure the cost of recording a leg instead")
+    parser.add_argument("--seconds", type=float, default=300.0, help="with --recording: seconds of audio per leg")
+    args = parser.parse_args()
+    if args.recording:
+        recording_cost(args.seconds)
+        return
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

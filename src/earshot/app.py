@@ -30,6 +30,8 @@ from earshot.inputs import InputGuard
 from earshot.metrics.alerts import AlertWatcher, announce_on
 from earshot.metrics.facts import MetricsRecorder
 from earshot.metrics.routes import router as metrics_router
+from earshot.recordings.routes import router as recordings_router
+from earshot.recordings.service import Recordings
 from earshot.sessions.history_recorder import HistoryRecorder, create_summarizer
 from earshot.sessions.routes import router as sessions_router
 from earshot.transcription.routes import router as transcription_router
@@ -79,6 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summarize, close_summarizer = create_summarizer(settings)
         history = HistoryRecorder(db, hub.log_event, summarize)
         hub.observers.append(history.on_event)
+        recordings = Recordings(settings, hub.call_offset_ms, hub.log_event)
+        hub.observers.append(recordings.on_event)
+        recordings.start()
+        app.state.recordings = recordings
         alert_watcher = AlertWatcher(db, settings, announce_on(hub.bus))
         alert_watcher.start()
         staff_sockets = StaffSockets(hub.bus)
@@ -92,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.assist.stop()
             await staff_sockets.stop()
             await hub.stop()
+            await recordings.stop()
             await history.stop()
             await close_summarizer()
             await alert_watcher.stop()
@@ -125,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calls_router)
     app.include_router(customers_router)
     app.include_router(sessions_router)
+    app.include_router(recordings_router)
     app.include_router(calls_ws_router)
     app.include_router(telephony_router)
     app.include_router(transcription_router)

@@ -128,6 +128,18 @@ class Settings(BaseSettings):
         default=3.0, ge=0, le=1000, description="How long an utterance waits for others to be embedded in the same pass."
     )
 
+    # Call recordings (see docs/history.md): both legs, two channels, Ogg/Opus.
+    recording_enabled: bool = Field(
+        default=False, description="Record both legs of every call; the customer's page then says the call is recorded."
+    )
+    recording_dir: Path | None = Field(default=None, description="Where recordings are kept; unset: data_dir/recordings.")
+    recording_retention_days: int = Field(
+        default=90, ge=0, description="Recordings older than this are deleted by a periodic job; 0 keeps them."
+    )
+    recording_sweep_seconds: float = Field(
+        default=3600.0, gt=0, description="How often expired recordings are looked for."
+    )
+
     # Metrics: the service level target and the anomaly watcher (see docs/metrics.md).
     service_level_seconds: float = Field(
         default=20.0, description="A call answered within this many seconds meets the service level."
@@ -178,6 +190,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'earshot.db').resolve()}"
+
+    @property
+    def resolved_recording_dir(self) -> Path:
+        return self.recording_dir if self.recording_dir is not None else self.data_dir / "recordings"
 
     def missing_shared_secret(self) -> str | None:
         """Why these settings cannot serve one of several instances, or None when they can.

@@ -175,6 +175,18 @@ describe("WrapUpForm", () => {
     fireEvent.click(screen.getByRole("button", { name: "File wrap-up" }));
     expect(submit).toHaveBeenCalledWith("escalated", "to tier 2");
   });
+
+  it("fills the notes with the summary when it arrives, unless the agent typed some", () => {
+    const submit = vi.fn();
+    const { rerender } = render(<WrapUpForm onSubmit={submit} summaryNotes={null} />);
+    const notes = () => screen.getByLabelText("Notes") as HTMLTextAreaElement;
+    expect(notes().value).toBe("");
+    rerender(<WrapUpForm onSubmit={submit} summaryNotes="Reason: parcel late." />);
+    expect(notes().value).toBe("Reason: parcel late.");
+    fireEvent.change(notes(), { target: { value: "My own notes" } });
+    rerender(<WrapUpForm onSubmit={submit} summaryNotes="Reason: parcel late (LLM)." />);
+    expect(notes().value).toBe("My own notes");
+  });
 });
 
 describe("OfferCard", () => {

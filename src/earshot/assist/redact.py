@@ -108,6 +108,16 @@ def _render(text: str, spans: list[tuple[int, int, RedactionKind, str]], end: in
     return "".join(out)
 
 
+# What a final's masks look like once logged: the recorder silences the audio of such a line.
+_HELD_MASKS = [re.escape(m).replace(re.escape("{last4}"), r"\d{0,4}") for k, m in MASKS.items() if k != "digits"]
+_HELD = re.compile("|".join([*_HELD_MASKS, re.escape(CARD_PIECE_MASK)]))
+
+
+def held_pii(redacted_text: str) -> bool:
+    """Whether a redacted line had a card number, SSN or ID masked in it."""
+    return _HELD.search(redacted_text) is not None
+
+
 def redact_text(text: str) -> str:
     """`redact` for callers that only want the masked text."""
     return redact(text).text

@@ -9,6 +9,7 @@ from earshot.audio.decode import AudioFormatError
 from earshot.calls.hub import CallError, CallHub
 from earshot.calls.limits import TokenBucket, audio_seconds
 from earshot.calls.protocol import AudioStart, ErrorCode, Speaker
+from earshot.recordings.service import Recordings
 from earshot.transcription.service import TranscriptionService
 from earshot.transcription.events import TranscriptUpdate
 from earshot.transcription.streaming import LegTranscriber
@@ -23,10 +24,13 @@ DROPPED_NOTICE_SECONDS = 5.0  # while audio keeps being dropped, the sender is t
 class CallLeg:
     """Created per connection; follows the party's current call."""
 
-    def __init__(self, hub: CallHub, transcription: TranscriptionService, speaker: Speaker) -> None:
+    def __init__(
+        self, hub: CallHub, transcription: TranscriptionService, speaker: Speaker, recordings: Recordings | None = None
+    ) -> None:
         self.hub = hub
         self.transcription = transcription
         self.speaker = speaker
+        self._tap = recordings.tap(speaker) if recordings is not None else None  # None: not recording
         self.call_id: str | None = None
         self._format = "pcm16"
         self._transcriber: LegTranscriber | None = None
@@ -43,6 +47,8 @@ class CallLeg:
         self._format = message.format
         if self._transcriber is not None:
             self._transcriber.start(message.format)
+        if self._tap is not None:
+            self._tap.start(message.format)
 
     async def frame(self, call_id: str | None, data: bytes) -> None:
         """One binary frame; raises CallError for a frame that cannot be audio, or to say audio is dropped."""
@@ -62,6 +68,8 @@ class CallLeg:
             return
         self._told_not_active = False
         transcriber = await self._transcriber_for(call_id)
+        if self._tap is not None:
+            self._tap.frame(call_id, data)  # recorded even when the transcriber must drop it
         try:
             transcriber.feed(data)
         except AudioFormatError as exc:
@@ -79,10 +87,14 @@ class CallLeg:
     async def stop(self) -> None:
         if self._transcriber is not None:
             self._transcriber.stop()
+        if self._tap is not None:
+            self._tap.stop()
 
     async def close(self) -> None:
         """Finish transcribing what was heard (its final is still delivered)."""
         transcriber, self._transcriber = self._transcriber, None
+        if self._tap is not None:
+            self._tap.detach()
         if transcriber is not None:
             await transcriber.close()
 

@@ -445,6 +445,13 @@ class CallSummaryEvent(LoggedEvent):
     provider: str = Field(description="`offline` (built from the log) or `llm`.")
 
 
+class RecordingFailed(LoggedEvent):
+    """To staff: the call's audio could not be written; the call goes on, unrecorded from here."""
+
+    type: Literal["recording_failed"] = "recording_failed"
+    reason: str
+
+
 CallEventMessage = Annotated[
     CallQueued
     | CallOffered
@@ -461,7 +468,8 @@ CallEventMessage = Annotated[
     | SuggestionFeedbackEvent
     | CallEnded
     | CallWrappedUp
-    | CallSummaryEvent,
+    | CallSummaryEvent
+    | RecordingFailed,
     Field(discriminator="type"),
 ]
 call_event_adapter: TypeAdapter[Any] = TypeAdapter(CallEventMessage)
@@ -497,7 +505,8 @@ ServerMessage = Annotated[
     | SuggestionFeedbackEvent
     | CallEnded
     | CallWrappedUp
-    | CallSummaryEvent,
+    | CallSummaryEvent
+    | RecordingFailed,
     Field(discriminator="type"),
 ]
 server_message_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)

@@ -58,7 +58,7 @@ async def twilio_media_stream(websocket: WebSocket) -> None:
     await websocket.accept()
     call_id: str | None = None
     connection = Connection(websocket, hub.bus)  # registered as the caller; Twilio is sent nothing
-    leg = CallLeg(hub, websocket.app.state.transcription, Speaker.customer)
+    leg = CallLeg(hub, websocket.app.state.transcription, Speaker.customer, websocket.app.state.recordings)
     try:
         while True:
             frame = await websocket.receive()

@@ -277,7 +277,7 @@ async def customer_socket(websocket: WebSocket, call_id: str, last_seq: DbSeq = 
         connection.rewind(call_id, message.last_seq)
         await _replay(connection, hub, call_id, _customer_may_see)
 
-    leg = CallLeg(hub, websocket.app.state.transcription, Speaker.customer)
+    leg = CallLeg(hub, websocket.app.state.transcription, Speaker.customer, websocket.app.state.recordings)
     handlers: dict[str, Handler] = {
         "chat": chat,
         "end_call": end,
@@ -363,7 +363,7 @@ async def agent_socket(websocket: WebSocket, last_seq: DbSeq = 0) -> None:
     async def attach(message: AttachCustomer) -> None:
         await assist().attach(own_call(message.call_id), message.customer_id)
 
-    leg = CallLeg(hub, websocket.app.state.transcription, Speaker.agent)
+    leg = CallLeg(hub, websocket.app.state.transcription, Speaker.agent, websocket.app.state.recordings)
     handlers: dict[str, Handler] = {
         "suggestion_feedback": feedback,
         "attach_customer": attach,

@@ -81,6 +81,14 @@ async def history_csv(
     return StreamingResponse(rows(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
+async def visible_call(session: AsyncSession, call_id: str, user: User) -> Call:
+    """The call, if this user may look back at it (staff: any; agents: the calls they took); else 404."""
+    call = await session.get(Call, call_id)
+    if call is None or (not Role(user.role).at_least(Role.supervisor) and call.agent_id != user.id):
+        raise HTTPException(status_code=404, detail="no such call")
+    return call
+
+
 @router.get("/api/calls/{call_id}/export")
 async def export_call(
     call_id: str,
@@ -89,9 +97,7 @@ async def export_call(
     format: Annotated[Literal["json", "txt", "vtt", "srt"], Query()] = "json",
 ) -> Response:
     """One call as a file: its log (json), a transcript (txt), or captions (vtt, srt). Agents: their own calls."""
-    call = await session.get(Call, call_id)
-    if call is None or (not Role(user.role).at_least(Role.supervisor) and call.agent_id != user.id):
-        raise HTTPException(status_code=404, detail="no such call")
+    call = await visible_call(session, call_id, user)
     events = [to_message(event) for event in await read_events(session, call_id)]
     if format == "json":
         body = export.to_json(events)

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 
 export const DISPOSITIONS = [
   { value: "resolved", label: "Resolved" },
@@ -9,10 +9,20 @@ export const DISPOSITIONS = [
 
 export type DispositionValue = (typeof DISPOSITIONS)[number]["value"];
 
+interface WrapUpFormProps {
+  onSubmit: (disposition: DispositionValue, notes: string) => void;
+  /** The post-call summary's notes: they fill the notes when they arrive, unless the agent has typed some. */
+  summaryNotes?: string | null;
+}
+
 /** After a call: how it went. The agent takes no new call until this is filed. */
-export function WrapUpForm({ onSubmit }: { onSubmit: (disposition: DispositionValue, notes: string) => void }) {
+export function WrapUpForm({ onSubmit, summaryNotes }: WrapUpFormProps) {
   const [disposition, setDisposition] = useState<DispositionValue | "">("");
-  const [notes, setNotes] = useState("");
+  const [notes, setNotes] = useState(summaryNotes ?? "");
+  const [edited, setEdited] = useState(false);
+  useEffect(() => {
+    if (summaryNotes && !edited) setNotes(summaryNotes);
+  }, [summaryNotes, edited]);
   const [error, setError] = useState<string | null>(null);
 
   function submit(event: FormEvent) {
@@ -48,7 +58,16 @@ export function WrapUpForm({ onSubmit }: { onSubmit: (disposition: DispositionVa
         </div>
       </fieldset>
       <label htmlFor="wrap-up-notes">Notes</label>
-      <textarea id="wrap-up-notes" value={notes} maxLength={4000} rows={4} onChange={(e) => setNotes(e.target.value)} />
+      <textarea
+        id="wrap-up-notes"
+        value={notes}
+        maxLength={4000}
+        rows={6}
+        onChange={(e) => {
+          setNotes(e.target.value);
+          setEdited(true);
+        }}
+      />
       {error && (
         <p className="form-error" role="alert">
           {error}

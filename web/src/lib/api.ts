@@ -112,6 +112,7 @@ export const api = {
     request<User>("POST", "/api/users", body),
   updateUser: (id: number, body: Partial<{ display_name: string; role: Role; is_active: boolean; password: string }>) =>
     request<User>("PATCH", `/api/users/${id}`, body),
+  recordingPolicy: () => request<{ enabled: boolean; retention_days: number }>("GET", "/api/recordings/policy"),
   startCall: (body: { name: string; email?: string; phone?: string }) =>
     request<{ call_id: string; token: string }>("POST", "/api/calls", body),
   searchCustomers: (q: string) => request<CustomerMatch[]>("GET", `/api/customers/search?q=${encodeURIComponent(q)}`),

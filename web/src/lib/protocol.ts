@@ -79,7 +79,8 @@ export type ServerMessage =
   | SuggestionFeedbackEvent
   | CallEnded
   | CallWrappedUp
-  | CallSummaryEvent;
+  | CallSummaryEvent
+  | RecordingFailed;
 export type CallId10 = string | null;
 export type Role = "customer" | "agent" | "supervisor" | "admin";
 export type ServerVersion = string;
@@ -483,6 +484,18 @@ export type SentimentEnd = number | null;
 export type SentimentStart = number | null;
 export type Seq15 = number;
 export type Type39 = "call_summary";
+/**
+ * Wall-clock time the event was logged (UTC).
+ */
+export type At16 = string;
+export type CallId33 = string;
+/**
+ * Milliseconds from the start of the call (when it was queued).
+ */
+export type OffsetMs16 = number;
+export type Reason6 = string;
+export type Seq16 = number;
+export type Type40 = "recording_failed";
 
 export interface Protocol {
   client?: ClientMessage;
@@ -922,4 +935,15 @@ export interface CallSummaryEvent {
   sentiment_start: SentimentStart;
   seq: Seq15;
   type: Type39;
+}
+/**
+ * To staff: the call's audio could not be written; the call goes on, unrecorded from here.
+ */
+export interface RecordingFailed {
+  at: At16;
+  call_id: CallId33;
+  offset_ms: OffsetMs16;
+  reason: Reason6;
+  seq: Seq16;
+  type: Type40;
 }

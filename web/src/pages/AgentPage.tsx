@@ -89,7 +89,10 @@ export function AgentPage() {
                 <Microphone send={socket} active={call.phase === "active"} muteShortcut />
               </CallHeader>
               {view.status === "wrap_up" && (
-                <WrapUpForm onSubmit={(disposition, notes) => socket.send({ type: "wrap_up", call_id: call.callId!, disposition, notes })} />
+                <WrapUpForm
+                  summaryNotes={call.summary?.notes}
+                  onSubmit={(disposition, notes) => socket.send({ type: "wrap_up", call_id: call.callId!, disposition, notes })}
+                />
               )}
               <section className="card conversation" aria-label="Conversation">
                 <Timeline entries={call.timeline} viewer="agent" showSentiment emptyText="The conversation will appear here." />

@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { Composer } from "../components/Composer";
 import { ConnectionBanner } from "../components/ConnectionBanner";
 import { ConnectionNotice } from "../components/ConnectionNotice";
@@ -163,9 +163,15 @@ function ActiveCall({ call, onFinished }: { call: StoredCall; onFinished: () => 
 }
 
 function CustomerHeader({ children }: { children?: ReactNode }) {
+  const recorded = useCallsRecorded();
   return (
     <header className="app-header">
       <span className="brand">Earshot support</span>
+      {recorded && (
+        <span className="badge" role="note">
+          This call is recorded
+        </span>
+      )}
       <div className="header-tools">{children}</div>
     </header>
   );
@@ -209,4 +215,20 @@ function CallState({ title, detail, tone, meta, actions, children }: CallStatePr
       {children && <div className="call-state-extra">{children}</div>}
     </div>
   );
+}
+
+/** Whether the server records calls (the customer is told before and during the call). */
+function useCallsRecorded(): boolean {
+  const [recorded, setRecorded] = useState(false);
+  useEffect(() => {
+    let current = true;
+    api.recordingPolicy().then(
+      (policy) => current && setRecorded(policy.enabled),
+      () => undefined, // no notice is shown rather than a wrong one; the server says nothing was recorded either
+    );
+    return () => {
+      current = false;
+    };
+  }, []);
+  return recorded;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { AppHeader } from "../components/AppHeader";
 import { ReplayControls } from "../components/ReplayControls";
@@ -6,11 +6,13 @@ import { CallOutcome, ReplayAssist } from "../components/ReplayDetails";
 import { StatusPill } from "../components/StatusPill";
 import { Timeline } from "../components/Timeline";
 import { formatDuration } from "../components/Timer";
-import { ApiError } from "../lib/api";
+import { ApiError, request } from "../lib/api";
+import { hasRole, useAuth } from "../lib/auth";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import type { TimelineEntry } from "../state/call";
 import { EXPORT_FORMATS, exportHref, historyApi } from "../state/history";
-import { replayMarkers, replayScript, timeOfSeq, viewAt, type ReplayScript } from "../state/replay";
+import { replayMarkers, replayScript, timeOfSeq, viewAt, type ReplayFrame, type ReplayScript } from "../state/replay";
+import { recordingHref, spokenSeq, syncAudio } from "../state/replayAudio";
 import { DISPOSITION } from "../state/supervisor";
 import { useReplay } from "../state/useReplay";
 
@@ -107,6 +109,7 @@ function Replay({ script }: { script: ReplayScript }) {
           </div>
         </div>
         <ReplayControls frame={frame} controls={controls} markers={markers} />
+        <Recording callId={script.callId} frame={frame} failed={whole.recordingFailed} />
       </div>
       <div className="console-grid replay-grid">
         <section className="console-main" aria-label="Replayed call">
@@ -115,7 +118,7 @@ function Replay({ script }: { script: ReplayScript }) {
             <Timeline entries={frame.view.timeline} viewer="supervisor" showSentiment emptyText="Nothing said yet at this point." />
           </section>
           <CallOutcome summary={whole.summary} view={whole} />
-          <LineIndex entries={whole.timeline} script={script} positionMs={frame.positionMs} onSeek={controls.seek} />
+          <LineIndex entries={whole.timeline} script={script} positionMs={frame.positionMs} onSeek={controls.seek} spoken={spokenSeq(script, frame.positionMs)} />
         </section>
         <aside className="side-panel" aria-label="Agent's panel at this moment">
           <ReplayAssist view={frame.view} />
@@ -130,10 +133,12 @@ interface LineIndexProps {
   script: ReplayScript;
   positionMs: number;
   onSeek: (positionMs: number) => void;
+  /** The line whose words are being heard in the recording now. */
+  spoken: number | null;
 }
 
 /** Every line of the whole call, the latest one shown marked; choosing one moves the replay to when it appeared. */
-function LineIndex({ entries, script, positionMs, onSeek }: LineIndexProps) {
+function LineIndex({ entries, script, positionMs, onSeek, spoken }: LineIndexProps) {
   const lines = entries.filter((entry) => entry.kind !== "system" && entry.seq !== null);
   const times = lines.map((entry) => timeOfSeq(script, entry.seq!) ?? entry.offsetMs);
   const latest = times.reduce((found, at, index) => (at <= positionMs && (found < 0 || at >= times[found]) ? index : found), -1);
@@ -147,7 +152,11 @@ function LineIndex({ entries, script, positionMs, onSeek }: LineIndexProps) {
           {lines.map((entry, index) => {
             const at = times[index];
             return (
-              <li key={entry.key} className={at <= positionMs ? "line-past" : ""} aria-current={index === latest ? "true" : undefined}>
+              <li
+                key={entry.key}
+                className={[at <= positionMs ? "line-past" : "", entry.seq === spoken ? "line-spoken" : ""].join(" ").trim()}
+                aria-current={index === latest ? "true" : undefined}
+              >
                 <button type="button" className="link-button" onClick={() => onSeek(at)} aria-label={`Go to ${formatDuration(at)}: ${entry.text}`}>
                   <span className="numeric muted">{formatDuration(at)}</span> <strong>{entry.speaker === "agent" ? "Agent" : "Customer"}</strong>{" "}
                   <span className="muted small">({entry.kind === "chat" ? "chat" : "said"})</span> {entry.text}
@@ -158,5 +167,56 @@ function LineIndex({ entries, script, positionMs, onSeek }: LineIndexProps) {
         </ol>
       )}
     </section>
+  );
+}
+
+type RecordingState = "loading" | "ready" | "none" | "deleted";
+
+/** The call's audio, driven by the replay's controls (no controls of its own); download for supervisors, delete for admins. */
+function Recording({ callId, frame, failed }: { callId: string; frame: ReplayFrame; failed: string | null }) {
+  const { user } = useAuth();
+  const audio = useRef<HTMLAudioElement>(null);
+  const [state, setState] = useState<RecordingState>("loading");
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (audio.current && state === "ready") syncAudio(audio.current, frame);
+  }, [frame, state]);
+
+  async function remove() {
+    if (!window.confirm("Delete this call's recording for good?")) return;
+    try {
+      await request<void>("DELETE", recordingHref(callId));
+      audio.current?.pause();
+      setState("deleted");
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : "Could not delete the recording.");
+    }
+  }
+
+  return (
+    <div className="recording" role="group" aria-label="Recording">
+      {state !== "deleted" && (
+        <audio ref={audio} src={recordingHref(callId)} preload="metadata" aria-label="Call recording" onLoadedMetadata={() => setState("ready")} onError={() => setState("none")} />
+      )}
+      {state === "ready" && <span className="muted small">The recording plays with the replay.</span>}
+      {state === "none" && <span className="muted small">No recording of this call.</span>}
+      {state === "deleted" && <span className="muted small">The recording was deleted.</span>}
+      {failed && <span className="notice notice-error small">Recording failed: {failed}</span>}
+      {state === "ready" && hasRole(user, "supervisor") && (
+        <a className="button button-small" href={`${recordingHref(callId)}`} download>
+          Download recording
+        </a>
+      )}
+      {state === "ready" && hasRole(user, "admin") && (
+        <button type="button" className="button button-small button-danger" onClick={remove}>
+          Delete recording
+        </button>
+      )}
+      {error && (
+        <span className="form-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
   );
 }

@@ -53,6 +53,8 @@ export interface CallView {
   wrapUpNotes: string | null;
   /** The post-call summary (staff only), logged a moment after the call ends. */
   summary: CallSummaryEvent | null;
+  /** Why the call's recording stopped (staff only), or null. */
+  recordingFailed: string | null;
 }
 
 export interface SuggestionRecord {
@@ -85,6 +87,7 @@ export function emptyCall(callId: string | null = null): CallView {
     otherPartyAway: null,
     wrapUpNotes: null,
     summary: null,
+    recordingFailed: null,
   };
 }
 
@@ -195,6 +198,8 @@ export function applyMessage(view: CallView, message: ServerMessage): CallView {
     }
     case "call_summary":
       return { ...next, summary: message };
+    case "recording_failed":
+      return { ...next, recordingFailed: message.reason };
     default:
       return next;
   }
