@@ -10,6 +10,7 @@ plain faster-whisper `tiny.en` (whole clip, greedy, no VAD) on the same clips be
 
     .venv/bin/python bench/stt_stream.py                  # 1 leg, then 8 concurrent legs
     .venv/bin/python bench/stt_stream.py --legs 1 4 8 --telephony
+    .venv/bin/python bench/stt_stream.py --legs 16               # more legs than calls: calls reused, offset
     .venv/bin/python bench/stt_stream.py --set speech-real --legs 1 8 [--telephony]
     .venv/bin/python bench/stt_stream.py --in-process ...  # live legs without the server and sockets
 """
@@ -65,6 +66,21 @@ class ScriptedCall:
     name: str
     audio: np.ndarray
     turns: list[Turn]
+
+
+def calls_for_legs(calls: list[ScriptedCall], legs: int) -> list[ScriptedCall]:
+    """At least one call per leg: with more legs than calls, the calls again, each copy starting
+    after a different lead-in of silence so that copies never speak in step."""
+    copies = list(calls)
+    round_ = 1
+    while len(copies) < legs:
+        lead = 0.37 * round_
+        pad = np.zeros(int(lead * SAMPLE_RATE), np.float32)
+        for call in calls:
+            turns = [Turn(t.text, t.start + lead, t.end + lead) for t in call.turns]
+            copies.append(ScriptedCall(f"{call.name}-{round_ + 1}", np.concatenate([pad, call.audio]), turns))
+        round_ += 1
+    return copies
 
 
 @dataclass
@@ -445,7 +461,7 @@ def main() -> None:
     print("legs  WER    first-partial p50/p95 ms   final p50/p95 ms   turns  split  server RTF")
     for legs in args.legs:
         if args.in_process:
-            rows = asyncio.run(run_in_process(calls, legs, args.telephony, args.variants))
+            rows = asyncio.run(run_in_process(calls_for_legs(calls, legs), legs, args.telephony, args.variants))
             for name, row in rows.items():
                 print_row(row, name if args.variants else "")
             print(f"# load average after: {load_average()}")
@@ -454,7 +470,7 @@ def main() -> None:
         try:
             server.wait_ready()
             asyncio.run(wait_transcription_ready(server.base_url))
-            row = asyncio.run(run(server.base_url, calls, legs, args.telephony, server))
+            row = asyncio.run(run(server.base_url, calls_for_legs(calls, legs), legs, args.telephony, server))
         finally:
             server.stop()
         print_row(row)
