@@ -130,7 +130,7 @@ class Settings(BaseSettings):
 
     # Call recordings (see docs/history.md): both legs, two channels, Ogg/Opus.
     recording_enabled: bool = Field(
-        default=False, description="Record both legs of every call; the customer's page then says the call is recorded."
+        default=True, description="Record both legs of every call; the customer's page then says the call is recorded."
     )
     recording_dir: Path | None = Field(default=None, description="Where recordings are kept; unset: data_dir/recordings.")
     recording_retention_days: int = Field(
