@@ -10,8 +10,7 @@ run: setup build
 	$(BIN)/earshot serve --demo
 
 test: system-deps setup build
-	scripts/with-postgres.sh $(MAKE) --no-print-directory test-python
-	$(MAKE) --no-print-directory test-web test-e2e
+	MAKE=$(MAKE) scripts/test-all.sh
 
 setup: $(VENV)/.installed node_modules/.installed
 
