@@ -1,42 +1,55 @@
-// A call made in the browser is found in the call history by a word said in it, replayed at 4x
-// (its chat lines appear in the order they were sent), sought, and exported.
+// A call made in the browser, the customer speaking into a microphone (a real voice from a file), is
+// found in the call history by a word said in it, replayed at 4x (its chat lines appear in the order
+// they were sent), sought, replayed with its recording (the audio loads, plays, and the line being
+// heard is the one marked), and exported.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { RESULTS, launchChromium, loginAs, startEarshot, type RunningEarshot } from "./server";
+import { RESULTS, fakeMicrophone, launchChromium, loginAs, speechWav, startEarshot, waitForTranscription, type RunningEarshot } from "./server";
+import { checkRecordingFollowsTranscript, finalTranscripts, playAndWatchSpokenLine, type LoggedEvent } from "./recording";
 
 let earshot: RunningEarshot;
 let browser: Browser;
+let customerBrowser: Browser;
 
 const CUSTOMER = "Hana History";
 const CUSTOMER_LINE = "My umbrella order has not arrived yet";
 const AGENT_LINE = "I am sorry, let me track the umbrella for you";
+/** What the customer says, over and over (speech-real/ieee-01-01: "The birch canoe slid on the smooth planks."). */
+const SPOKEN = /canoe/i;
 
 beforeAll(async () => {
   earshot = await startEarshot();
   browser = await launchChromium();
+  customerBrowser = await launchChromium(fakeMicrophone(speechWav("ieee-01-01")));
 });
 
 afterAll(async () => {
   await browser?.close();
+  await customerBrowser?.close();
   await earshot?.stop();
 });
 
-/** One whole call through the customer page and the agent console: answered, a line each way, ended, wrapped up. */
+/** One whole call through the customer page and the agent console: answered, the customer speaks, a chat line each way, ended, wrapped up. */
 async function makeCall(base: string): Promise<void> {
   const agent = await loginAs(await browser.newContext(), base, "agent1", "agent1-demo-pass");
   await agent.waitForURL(`${base}/agent`);
   await agent.getByRole("status").getByText("Connected").waitFor();
+  await waitForTranscription(base);
   await agent.getByRole("switch", { name: "Available for calls" }).click();
   await agent.getByText("Waiting for the next call").waitFor();
 
-  const customer = await (await browser.newContext()).newPage();
+  const customer = await (await customerBrowser.newContext()).newPage();
   await customer.goto(`${base}/call`);
+  await customer.getByText("This call is recorded").waitFor();
   await customer.getByLabel("Your name").fill(CUSTOMER);
   await customer.getByRole("button", { name: "Start call" }).click();
   await agent.getByRole("alertdialog").getByRole("button", { name: "Accept" }).click();
   await customer.getByRole("heading", { name: "Connected with Alex Agent" }).waitFor();
+  // The customer's words reach the agent as final lines: twice, so the replay has a line to move on to.
+  const spoken = agent.getByRole("log").locator('[data-kind="transcript"][data-final="true"]').filter({ hasText: SPOKEN });
+  await expect.poll(() => spoken.count(), { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
 
   await customer.getByLabel("Message").fill(CUSTOMER_LINE);
   await customer.getByRole("button", { name: "Send" }).click();
@@ -92,7 +105,7 @@ async function watchLines(page: Page, texts: string[]): Promise<void> {
 }
 
 describe("call history and replay", () => {
-  it("finds a call by a word said in it, replays it at 4x in order, seeks and exports it", async () => {
+  it("finds a call by a word said in it, replays it at 4x in order, seeks, plays its recording and exports it", async () => {
     const base = earshot.baseUrl;
     await makeCall(base);
 
@@ -102,8 +115,10 @@ describe("call history and replay", () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "History", exact: true }).click();
     await page.getByRole("heading", { name: "Call history", level: 1 }).waitFor();
 
-    // A word nobody said finds nothing; "umbrellas" finds the call (the search is stemmed).
+    // A word nobody said finds nothing; a word spoken into the microphone finds the call, and so does
+    // "umbrellas" from the chat (the search is stemmed).
     expect(await search(page, "xylophone")).toBe("none");
+    await searchUntilFound(page, "canoe");
     await searchUntilFound(page, "umbrellas");
     const csvHref = await page.getByRole("link", { name: "Download these calls as CSV" }).getAttribute("href");
     const csv = await (await context.request.get(`${base}${csvHref}`)).text();
@@ -138,21 +153,42 @@ describe("call history and replay", () => {
     expect(position).toBeGreaterThan(0);
     await page.screenshot({ path: join(RESULTS, "replay-seek.png"), fullPage: true });
 
+    // The recording: it loads, its customer channel holds speech exactly where the transcript says
+    // the customer spoke, and played from the start it is heard with the line being said marked.
+    const callId = page.url().split("/history/")[1];
+    const log = (await (await context.request.get(`${base}/api/calls/${callId}/export?format=json`)).json()) as LoggedEvent[];
+    const spokenLines = finalTranscripts(log, "customer");
+    expect(spokenLines.filter((line) => SPOKEN.test(line.text)).length).toBeGreaterThanOrEqual(2);
+    await page.getByText("The recording plays with the replay.").waitFor();
+    const audio = page.getByLabel("Call recording");
+    expect(await audio.getAttribute("src")).toBe(`/api/calls/${callId}/recording`);
+    await checkRecordingFollowsTranscript(page, spokenLines);
+    const heard = await playAndWatchSpokenLine(page, spokenLines);
+    expect(heard.playedToMs).toBeGreaterThan(spokenLines[1].end_ms);
+    expect(heard.misplaced).toEqual([]);
+    expect(heard.marked.length).toBeGreaterThanOrEqual(2); // the mark moved on from one line to the next
+    await page.screenshot({ path: join(RESULTS, "replay-recording.png"), fullPage: true });
+
     // Exports: the transcript by its link, the captions and the log by their addresses.
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /^Export as Text/ }).click()]);
     const text = readFileSync((await download.path())!, "utf8");
     expect(text).toContain(`Customer: ${CUSTOMER}`);
     expect(text.indexOf(CUSTOMER_LINE)).toBeGreaterThan(0);
     expect(text.indexOf(AGENT_LINE)).toBeGreaterThan(text.indexOf(CUSTOMER_LINE));
+    expect(text).toMatch(/Customer: .*canoe/i);
     const hrefs = await page.getByRole("group", { name: "Export" }).getByRole("link").evaluateAll((links) => links.map((link) => link.getAttribute("href")!));
     expect(hrefs.map((href) => href.split("format=")[1])).toEqual(["json", "txt", "vtt", "srt"]);
     const vtt = await (await context.request.get(`${base}${hrefs[2]}`)).text();
     expect(vtt.startsWith("WEBVTT")).toBe(true);
     expect(vtt).toContain(AGENT_LINE);
+    // The spoken line's cue is timed by the utterance, so it points into the recording.
+    const cue = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+    expect(vtt).toContain(`${cue(spokenLines[0].start_ms)} --> ${cue(spokenLines[0].end_ms)}\n<v Customer>${spokenLines[0].text}`);
     const srt = await (await context.request.get(`${base}${hrefs[3]}`)).text();
     expect(srt).toMatch(/^1\r?\n\d\d:\d\d:\d\d,\d\d\d --> /);
-    const log = (await (await context.request.get(`${base}${hrefs[0]}`)).json()) as { type: string; text?: string }[];
-    expect(log.filter((event) => event.type === "chat").map((event) => event.text)).toEqual([CUSTOMER_LINE, AGENT_LINE]);
+    const exported = (await (await context.request.get(`${base}${hrefs[0]}`)).json()) as LoggedEvent[];
+    expect(exported).toEqual(log);
+    expect(exported.filter((event) => event.type === "chat").map((event) => event.text)).toEqual([CUSTOMER_LINE, AGENT_LINE]);
     await context.close();
   });
 

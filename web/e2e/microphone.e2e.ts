@@ -3,17 +3,10 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { CALLS_AUDIO, RESULTS, launchChromium, loginAs, startEarshot, waitForTranscription, type RunningEarshot } from "./server";
+import { CALLS_AUDIO, RESULTS, fakeMicrophone, launchChromium, loginAs, startEarshot, waitForTranscription, type RunningEarshot } from "./server";
 
 const CUSTOMER_SPEECH = join(CALLS_AUDIO, "d01-refund-headphones", "02-customer.wav");
 const AGENT_SPEECH = join(CALLS_AUDIO, "d01-refund-headphones", "03-agent.wav");
-
-const fakeMicrophone = (wav: string) => [
-  "--use-fake-ui-for-media-stream",
-  "--use-fake-device-for-media-stream",
-  `--use-file-for-fake-audio-capture=${wav}`,
-  "--autoplay-policy=no-user-gesture-required",
-];
 
 let earshot: RunningEarshot;
 let customerBrowser: Browser;

@@ -24,6 +24,7 @@ function sharedDir(): string {
 }
 
 export const CALLS_AUDIO = join(sharedDir(), "calls", "audio");
+export const SPEECH_REAL_AUDIO = join(sharedDir(), "speech-real", "audio");
 export const RESULTS = resolve(__dirname, "..", "test-results");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -58,7 +59,8 @@ export async function startEarshot(extraEnv: Record<string, string> = {}): Promi
   const dataDir = mkdtempSync(join(tmpdir(), "earshot-e2e-"));
   const binary = process.env.EARSHOT_BIN ?? join(ROOT, ".venv", "bin", "earshot");
   const child: ChildProcess = spawn(binary, ["serve", "--demo", "--port", String(port)], {
-    env: { ...process.env, EARSHOT_DATA_DIR: dataDir, EARSHOT_LOG_LEVEL: "WARNING", ...extraEnv },
+    // Recording is on, as a deployment that keeps recordings runs, so every browser test records its calls.
+    env: { ...process.env, EARSHOT_DATA_DIR: dataDir, EARSHOT_LOG_LEVEL: "WARNING", EARSHOT_RECORDING_ENABLED: "true", ...extraEnv },
     stdio: ["ignore", "inherit", "inherit"],
   });
   let spawnError: Error | null = null;
@@ -101,6 +103,25 @@ export async function startEarshot(extraEnv: Record<string, string> = {}): Promi
     throw error;
   }
   return { baseUrl, stop };
+}
+
+/** Chromium's flags to take a WAV file as the microphone (it loops) and let pages play audio at once. */
+export function fakeMicrophone(wav: string): string[] {
+  return [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-audio-capture=${wav}`,
+    "--autoplay-policy=no-user-gesture-required",
+  ];
+}
+
+/** One recording of a real voice from `speech-real/` as a 16 kHz mono WAV for the fake microphone, with
+ * `padSeconds` of silence before and after it so that each loop of the file is an utterance of its own. */
+export function speechWav(id: string, padSeconds: [number, number] = [1, 3]): string {
+  const wav = join(mkdtempSync(join(tmpdir(), "earshot-speech-")), `${id}.wav`);
+  const source = join(SPEECH_REAL_AUDIO, `${id}.flac`);
+  execFileSync("sox", ["-R", source, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", String(padSeconds[0]), String(padSeconds[1])]);
+  return wav;
 }
 
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {

@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { CALLS_AUDIO, RESULTS, launchChromium, loginAs, startEarshot, waitForTranscription, type RunningEarshot } from "./server";
+import { CALLS_AUDIO, RESULTS, fakeMicrophone, launchChromium, loginAs, startEarshot, waitForTranscription, type RunningEarshot } from "./server";
 
 const SPEECH = join(CALLS_AUDIO, "d02-where-is-order", "03-customer.wav");
 
@@ -12,12 +12,7 @@ let agentBrowser: Browser;
 
 beforeAll(async () => {
   earshot = await startEarshot();
-  customerBrowser = await launchChromium([
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    `--use-file-for-fake-audio-capture=${process.env.EARSHOT_E2E_SPEECH ?? SPEECH}`,
-    "--autoplay-policy=no-user-gesture-required",
-  ]);
+  customerBrowser = await launchChromium(fakeMicrophone(process.env.EARSHOT_E2E_SPEECH ?? SPEECH));
   agentBrowser = await launchChromium();
 });
 
