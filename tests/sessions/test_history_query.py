@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from earshot.auth.models import Role, User
+from earshot.customers.models import Customer
 from earshot.db import Database
 from earshot.sessions.history import HistoryFilters, history_page
 from earshot.sessions import search
@@ -76,3 +77,31 @@ async def test_filters_combine_with_text_search_and_the_agents_own_calls(
     window = await _all_pages(database, SUPERVISOR, since=T0 + timedelta(minutes=2), until=T0 + timedelta(minutes=4))
     assert sorted(int(c) for c in window) == list(range(6, 12))
     assert await _all_pages(database, AGENTS[1], q="parcel") == []  # agent 2 took only the invoice calls
+
+
+async def test_agent_customer_and_alert_filters_pick_their_calls(database: Database) -> None:
+    async with database.sessions() as session:
+        session.add_all([User(**{k: getattr(a, k) for k in ("id", "username", "display_name", "password_hash", "role")})
+                         for a in AGENTS])  # fmt: skip
+        session.add(Customer(id=7, name="Oliver Bennett"))
+        await session.flush()
+        for n in range(6):
+            # An alert when n is a multiple of 3; agent 1 or 2 by parity; customer 7's record on n < 2.
+            steps = _steps(n)
+            if n % 3 == 0:
+                steps.insert(-1, (7500, "sentiment_alert", {"utterance_seq": 3, "score": -0.8, "trend": -0.8, "reason": "very negative"}))
+            call = await store(session, steps, call_id=f"{n:032d}", agent_id=1 + n % 2, queued_at=T0 + timedelta(minutes=n))
+            call.customer_id = 7 if n < 2 else None
+        await session.commit()
+    await rebuild_history(database)
+
+    def numbers(ids: list[str]) -> list[int]:
+        return sorted(int(call_id) for call_id in ids)
+
+    assert numbers(await _all_pages(database, SUPERVISOR, had_alert=True)) == [0, 3]
+    assert numbers(await _all_pages(database, SUPERVISOR, had_alert=False)) == [1, 2, 4, 5]
+    assert numbers(await _all_pages(database, SUPERVISOR, agent_id=2)) == [1, 3, 5]
+    assert numbers(await _all_pages(database, SUPERVISOR, agent_id=2, had_alert=True, q="invoice")) == [3]
+    assert numbers(await _all_pages(database, SUPERVISOR, customer_id=7)) == [0, 1]
+    # An agent asking for another agent's calls gets none: the agent filter never widens what they see.
+    assert await _all_pages(database, AGENTS[0], agent_id=2) == []

@@ -51,7 +51,9 @@ async def test_agents_see_their_own_calls_supervisors_and_admins_every_call(
         assert {item["call_id"] for item in response.json()["items"]} == expected, who
 
 
-@pytest.mark.parametrize("path", ["/api/history", "/api/history.csv", "/api/calls/{call}/export"])
+@pytest.mark.parametrize(
+    "path", ["/api/history", "/api/history.csv", "/api/calls", "/api/calls/{call}/export", "/api/calls/{call}/events"]
+)
 async def test_nobody_signed_in_and_no_customer_sees_history_or_exports(
     shop: RunningServer, two_calls: dict[str, str], path: str
 ) -> None:
@@ -126,6 +128,16 @@ async def test_the_calls_list_takes_the_same_filters_and_a_cursor(shop: RunningS
         two_calls["agent1"]
     ]
     assert (await get(shop, "agent1", "/api/calls")).status_code == 403
+
+
+async def test_the_log_is_for_supervisors_and_admins_agents_read_their_calls_through_the_export(
+    shop: RunningServer, two_calls: dict[str, str]
+) -> None:
+    call_id = two_calls["agent1"]
+    assert (await get(shop, "agent1", f"/api/calls/{call_id}/events")).status_code == 403
+    for who in ("supervisor", "admin"):
+        response = await get(shop, who, f"/api/calls/{call_id}/events")
+        assert response.status_code == 200 and response.json()[0]["type"] == "call_queued", who
 
 
 async def test_exports_and_the_summary_hold_card_numbers_masked(shop: RunningServer) -> None:
