@@ -60,6 +60,8 @@ async function makeCall(base: string): Promise<void> {
 
   await agent.getByRole("button", { name: "End call" }).click();
   await agent.getByRole("heading", { name: "Wrap up the call" }).waitFor();
+  // The post-call summary fills the notes a moment after the call ends: why the customer called.
+  await expect.poll(() => agent.getByLabel("Notes").inputValue(), { timeout: 30_000 }).toMatch(/^Reason: /);
   await agent.getByLabel("Resolved", { exact: true }).check();
   await agent.getByRole("button", { name: "File wrap-up" }).click();
   await agent.getByText("Waiting for the next call").waitFor();
@@ -162,6 +164,7 @@ describe("call history and replay", () => {
     await page.getByText("The recording plays with the replay.").waitFor();
     const audio = page.getByLabel("Call recording");
     expect(await audio.getAttribute("src")).toBe(`/api/calls/${callId}/recording`);
+    await page.getByRole("group", { name: "Recording" }).getByRole("link", { name: "Download recording" }).waitFor();
     await checkRecordingFollowsTranscript(page, spokenLines);
     const heard = await playAndWatchSpokenLine(page, spokenLines);
     expect(heard.playedToMs).toBeGreaterThan(spokenLines[1].end_ms);
@@ -211,6 +214,10 @@ describe("call history and replay", () => {
         await link.click();
         await page.getByRole("heading", { name: CUSTOMER, level: 1 }).waitFor();
         await page.getByRole("button", { name: "Play", exact: true }).waitFor();
+        // Agents hear their own calls; downloading and deleting recordings is for supervisors and admins.
+        await page.getByText("The recording plays with the replay.").waitFor();
+        expect(await page.getByRole("link", { name: "Download recording" }).count()).toBe(0);
+        expect(await page.getByRole("button", { name: "Delete recording" }).count()).toBe(0);
       }
       await context.close();
     }

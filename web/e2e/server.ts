@@ -59,7 +59,7 @@ export async function startEarshot(extraEnv: Record<string, string> = {}): Promi
   const dataDir = mkdtempSync(join(tmpdir(), "earshot-e2e-"));
   const binary = process.env.EARSHOT_BIN ?? join(ROOT, ".venv", "bin", "earshot");
   const child: ChildProcess = spawn(binary, ["serve", "--demo", "--port", String(port)], {
-    // Recording is on, as a deployment that keeps recordings runs, so every browser test records its calls.
+    // Recording on whatever the default is: the browser tests play and check the calls' recordings.
     env: { ...process.env, EARSHOT_DATA_DIR: dataDir, EARSHOT_LOG_LEVEL: "WARNING", EARSHOT_RECORDING_ENABLED: "true", ...extraEnv },
     stdio: ["ignore", "inherit", "inherit"],
   });
