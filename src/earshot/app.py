@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             assist.sentiment,
             settings.sentiment_alert_threshold,
             max_backlog=settings.assist_max_backlog,
+            cached_calls=settings.assist_cached_calls,
             overloaded=lambda: lag.seconds * 1000 > settings.assist_shed_loop_lag_ms,
         )
         metrics = MetricsRecorder(db)

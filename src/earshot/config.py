@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     assist_max_backlog: int = Field(
         default=64, description="Assist tasks in flight (all calls) past which new utterances get no suggestion."
     )
+    assist_cached_calls: int = Field(
+        default=2000, ge=1, description="Calls whose assist state (rebuilt from their event log) one instance keeps in memory."
+    )
     assist_shed_loop_lag_ms: float = Field(
         default=200.0, description="Event loop lag above which new utterances get no suggestion (before calls suffer)."
     )

@@ -10,6 +10,7 @@ from earshot.assist.pipeline import AssistPipeline
 from earshot.assist.sentiment import SentimentScore
 from earshot.assist.types import Action, Suggestion, SuggestionRequest
 from earshot.calls.protocol import Chat
+from earshot.db import Database
 
 
 class FakeHub:
@@ -46,9 +47,9 @@ def chat(call_id: str, seq: int) -> Chat:
     return Chat(call_id=call_id, seq=seq, at=datetime.now(UTC), offset_ms=0, speaker="customer", author="C", text="where is my order")
 
 
-async def test_utterances_past_the_backlog_get_no_suggestion_until_it_drains() -> None:
+async def test_utterances_past_the_backlog_get_no_suggestion_until_it_drains(database: Database) -> None:
     hub, provider = FakeHub(), StuckProvider()
-    pipeline = AssistPipeline(hub, None, provider, NeutralSentiment(), -0.5, max_backlog=6)  # type: ignore[arg-type]
+    pipeline = AssistPipeline(hub, database, provider, NeutralSentiment(), -0.5, max_backlog=6)  # type: ignore[arg-type]
     for n in range(10):
         pipeline.on_event(chat(f"call-{n}", 1))
     await asyncio.sleep(0.1)
@@ -68,11 +69,11 @@ async def test_utterances_past_the_backlog_get_no_suggestion_until_it_drains() -
     await pipeline.stop()
 
 
-async def test_an_overloaded_server_sheds_assist_whatever_the_backlog() -> None:
+async def test_an_overloaded_server_sheds_assist_whatever_the_backlog(database: Database) -> None:
     hub, provider = FakeHub(), StuckProvider()
     overloaded = [True]
     pipeline = AssistPipeline(
-        hub, None, provider, NeutralSentiment(), -0.5, max_backlog=100, overloaded=lambda: overloaded[0]  # type: ignore[arg-type]
+        hub, database, provider, NeutralSentiment(), -0.5, max_backlog=100, overloaded=lambda: overloaded[0]  # type: ignore[arg-type]
     )
     pipeline.on_event(chat("call-1", 1))
     assert (pipeline.shed, provider.asked) == (1, 0)

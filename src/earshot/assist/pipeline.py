@@ -2,6 +2,13 @@
 
 It listens to logged call events and logs its own (customer_context, sentiment,
 sentiment_alert, suggestion), which reach the agent and supervisors, never the customer.
+
+Which instance runs it: the one that logged the event. The hub calls its observers (this
+stage, metrics, history) only for events committed in its own process; events arriving from
+other instances over the bus go to sockets, never to observers. So each utterance gets one
+sentiment and one suggestion however many instances serve the call, with no claim to take.
+What assist remembers of a call is folded from the call's log (see `call_state`), so it does
+not matter where the call's other events were logged, or whether this process saw them.
 """
 
 from __future__ import annotations
@@ -10,35 +17,36 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
+from earshot.assist.call_state import CallStates
 from earshot.assist.provider import SuggestionProvider
 from earshot.assist.sentiment import OffLoopSentiment, SentimentAnalyzer, SentimentScore, SentimentTracker
-from earshot.assist.types import SuggestionRequest, Turn
+from earshot.assist.types import SuggestionRequest
 from earshot.calls.hub import CallError, CallHub
-from earshot.calls.models import Call
+from earshot.calls.models import Call, CallStatus
 from earshot.calls.protocol import ErrorCode, LoggedEvent
 from earshot.customers.lookup import customer_context, resolve_caller
-from earshot.customers.schemas import CustomerContext
 from earshot.db import Database
 
 log = logging.getLogger(__name__)
 
-HISTORY_TURNS = 30
+DEFAULT_CACHED_CALLS = 2000
 
 
 @dataclass
-class _CallAssist:
-    """What assist remembers of one live call."""
+class _CallWork:
+    """This process's assist tasks for one call; gone once none is running."""
 
-    tracker: SentimentTracker
-    history: list[Turn] = field(default_factory=list)
-    customer: CustomerContext | None = None
-    suggestion_ids: set[str] = field(default_factory=set)
-    pending: asyncio.Task[None] | None = None
-    resolving: asyncio.Task[None] | None = None  # looking up who is calling
+    pending: asyncio.Task[None] | None = None  # the suggestion for the latest utterance
     scoring: asyncio.Task[None] | None = None  # the latest utterance's sentiment
+    resolving: asyncio.Task[None] | None = None  # looking up who is calling
+
+    def running(self) -> bool:
+        return any(task is not None and not task.done() for task in (self.pending, self.scoring, self.resolving))
 
 
 class AssistPipeline:
@@ -51,6 +59,7 @@ class AssistPipeline:
         threshold: float,
         max_backlog: int = 64,
         overloaded: Callable[[], bool] = lambda: False,
+        cached_calls: int = DEFAULT_CACHED_CALLS,
     ) -> None:
         self.hub = hub
         self.db = db
@@ -63,8 +72,9 @@ class AssistPipeline:
         self.max_backlog = max_backlog
         self.overloaded = overloaded
         self.shed = 0
-        self._calls: dict[str, _CallAssist] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.states = CallStates(db, lambda: SentimentTracker(alert_threshold=threshold), cached_calls)
+        self._work: dict[str, _CallWork] = {}
+        self._tasks: dict[asyncio.Task[None], str] = {}  # task -> its call
         hub.observers.append(self.on_event)
 
     @property
@@ -73,31 +83,27 @@ class AssistPipeline:
         return len(self._tasks) >= self.max_backlog
 
     def on_event(self, event: LoggedEvent) -> None:
-        """Called by the hub for every logged event, after it was published."""
+        """Called by the hub for every event logged by this process, after it was published."""
+        self.states.observe(event)
         kind = getattr(event, "type", "")
         if kind == "call_started":
-            self._state(event.call_id).resolving = self._spawn(self._resolve(event.call_id))
+            self._work_of(event.call_id).resolving = self._spawn(event.call_id, self._resolve(event.call_id))
         elif kind in ("chat", "transcript") and getattr(event, "final", True):
-            state = self._state(event.call_id)
-            text: str = event.text  # type: ignore[attr-defined]
-            state.history.append(Turn(speaker=event.speaker, text=text))  # type: ignore[attr-defined]
-            del state.history[:-HISTORY_TURNS]
             if event.speaker == "customer":  # type: ignore[attr-defined]
-                self._customer_said(event.call_id, event.seq or 0, text, state)
+                self._customer_said(event.call_id, event.seq or 0, event.text)  # type: ignore[attr-defined]
         elif kind == "call_ended":
-            state = self._calls.pop(event.call_id, None)
-            if state is not None and state.pending is not None:
-                state.pending.cancel()
+            work = self._work.get(event.call_id)
+            if work is not None and work.pending is not None:
+                work.pending.cancel()
 
-    def _state(self, call_id: str) -> _CallAssist:
-        if call_id not in self._calls:
-            self._calls[call_id] = _CallAssist(SentimentTracker(alert_threshold=self.threshold))
-        return self._calls[call_id]
+    def _work_of(self, call_id: str) -> _CallWork:
+        return self._work.setdefault(call_id, _CallWork())
 
-    def _customer_said(self, call_id: str, seq: int, text: str, state: _CallAssist) -> None:
+    def _customer_said(self, call_id: str, seq: int, text: str) -> None:
+        work = self._work_of(call_id)
         # A newer utterance supersedes the suggestion still being worked out for an older one.
-        if state.pending is not None and not state.pending.done():
-            state.pending.cancel()
+        if work.pending is not None and not work.pending.done():
+            work.pending.cancel()
         if self.saturated or self.overloaded():
             self.shed += 1
             log.warning(
@@ -105,17 +111,16 @@ class AssistPipeline:
                 len(self._tasks), call_id, seq, self.shed,
             )
             return
-        state.scoring = self._spawn(self._score_sentiment(call_id, seq, text, state, state.scoring))
-        history = list(state.history[:-1])
-        state.pending = self._spawn(self._suggest(call_id, seq, text, history, state))
+        work.scoring = self._spawn(call_id, self._score_sentiment(call_id, seq, text, work.scoring))
+        work.pending = self._spawn(call_id, self._suggest(call_id, seq, text, work.resolving))
 
-    async def _score_sentiment(
-        self, call_id: str, seq: int, text: str, state: _CallAssist, previous: asyncio.Task[None] | None
-    ) -> None:
+    async def _score_sentiment(self, call_id: str, seq: int, text: str, previous: asyncio.Task[None] | None) -> None:
         score = await self._score(text)
         if previous is not None:
             await asyncio.wait([previous])  # the trend takes utterances in the order they were said
-        update = state.tracker.add(score)
+        # Everything logged so far: the previous utterance's sentiment may have been logged after this one.
+        state = await self.states.get(call_id)
+        update = state.tracker.preview(score)  # the tracker itself moves when the sentiment is logged
         await self.hub.log_event(
             call_id,
             "sentiment",
@@ -143,16 +148,16 @@ class AssistPipeline:
             return await self.sentiment.score_off_loop(text)
         return await asyncio.to_thread(self.sentiment.score, text)
 
-    async def _suggest(self, call_id: str, seq: int, text: str, history: list[Turn], state: _CallAssist) -> None:
-        if state.resolving is not None:
-            # A caller who speaks before the lookup is done still gets advice about their own record.
-            await asyncio.wait([state.resolving])
-        request = SuggestionRequest(utterance=text, history=history, customer=state.customer)
+    async def _suggest(self, call_id: str, seq: int, text: str, resolving: asyncio.Task[None] | None) -> None:
+        if resolving is not None:
+            await asyncio.wait([resolving])
+        # A caller who speaks before the lookup is logged (here or on the instance that started the
+        # call) still gets advice about their own record.
+        state = await self.states.until_identified(call_id, seq)
+        request = SuggestionRequest(utterance=text, history=state.turns_before(seq), customer=state.customer)
         suggestion = await self.provider.suggest(request)
-        suggestion_id = uuid.uuid4().hex[:12]
-        state.suggestion_ids.add(suggestion_id)
         await self.hub.log_event(
-            call_id, "suggestion", suggestion_id=suggestion_id, answers_seq=seq, **suggestion.model_dump(mode="json")
+            call_id, "suggestion", suggestion_id=uuid.uuid4().hex[:12], answers_seq=seq, **suggestion.model_dump(mode="json")
         )
 
     async def _resolve(self, call_id: str) -> None:
@@ -166,10 +171,8 @@ class AssistPipeline:
             if resolution.customer is not None:
                 call.customer_id = resolution.customer.id
                 await session.commit()
-        state = self._calls.get(call_id)
-        if state is None:
+        if not self.hub.is_active(call_id):
             return  # the call ended while the caller was being looked up
-        state.customer = resolution.customer
         await self.hub.log_event(
             call_id,
             "customer_context",
@@ -180,7 +183,11 @@ class AssistPipeline:
         )
 
     async def attach(self, call_id: str, customer_id: int, reason: str = "attached") -> None:
-        """The agent says who the caller is (or the record changed): refresh the panel."""
+        """The agent says who the caller is (or the record changed): refresh the panel.
+
+        The logged `customer_context` reaches the call's parties over the bus wherever their
+        sockets are, and the next suggestion reads the record from the log.
+        """
         async with self.db.sessions() as session:
             context = await customer_context(session, customer_id)
             if context is None:
@@ -189,35 +196,47 @@ class AssistPipeline:
             if call is not None:
                 call.customer_id = customer_id
                 await session.commit()
-        state = self._calls.get(call_id)
-        if state is not None:  # during wrap-up the record is still attached, for the history
-            state.customer = context
         await self.hub.log_event(
             call_id, "customer_context", status="matched", reason=reason, customer=context.model_dump(mode="json")
         )
 
     async def customer_updated(self, customer_id: int) -> None:
-        """A ticket or record changed: every live call about this customer gets the new context."""
-        for call_id, state in list(self._calls.items()):
-            if state.customer is not None and state.customer.id == customer_id:
-                await self.attach(call_id, customer_id, reason="updated")
+        """A ticket or record changed: every live call about this customer gets the new context, once.
+
+        The calls come from the database, not this process's memory: the instance that took the
+        change logs the refresh for calls served anywhere, and no other instance does.
+        """
+        async with self.db.sessions() as session:
+            live = select(Call.id).where(Call.customer_id == customer_id, Call.status == CallStatus.active)
+            call_ids = list((await session.execute(live.order_by(Call.queued_at))).scalars())
+        for call_id in call_ids:
+            await self.attach(call_id, customer_id, reason="updated")
 
     async def feedback(self, call_id: str, suggestion_id: str, accepted: bool, agent_id: int) -> None:
-        state = self._calls.get(call_id)
-        if state is None or suggestion_id not in state.suggestion_ids:
+        """The agent's verdict on a suggestion of this call, logged once (a repeat of the last one is not logged).
+
+        Any instance may take it: the call's suggestions are read from its log, wherever they were made.
+        """
+        state = await self.states.get(call_id)
+        if suggestion_id not in state.suggestion_ids:
             raise CallError(ErrorCode.not_found, "no such suggestion in this call")
+        if state.feedback.get(suggestion_id) == accepted:
+            return  # sent again (a resend after a reconnect, a double click): it is in the log already
         await self.hub.log_event(
             call_id, "suggestion_feedback", suggestion_id=suggestion_id, accepted=accepted, agent_id=agent_id
         )
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def _spawn(self, call_id: str, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)
+        self._tasks[task] = call_id
         task.add_done_callback(self._done)
         return task
 
     def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
+        call_id = self._tasks.pop(task, None)
+        work = self._work.get(call_id) if call_id is not None else None
+        if work is not None and not work.running():
+            del self._work[call_id]  # type: ignore[arg-type]
         if not task.cancelled() and task.exception() is not None:
             log.error("assist task failed", exc_info=task.exception())
 

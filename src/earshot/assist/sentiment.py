@@ -11,6 +11,7 @@ to VADER's sum before it is normalised into the compound score.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections import deque
@@ -340,6 +341,10 @@ class SentimentTracker:
                 self._in_episode = True
                 alert = reason
         return SentimentUpdate(score=score, trend=round(trend, 4), trend_delta=round(delta, 4), alert=alert)
+
+    def preview(self, score: SentimentScore) -> SentimentUpdate:
+        """What `add` would say, leaving the tracker as it is (it follows the logged scores only)."""
+        return copy.deepcopy(self).add(score)
 
     def _reason(self, score: SentimentScore, delta: float) -> str | None:
         if score.score < self.alert_threshold:
