@@ -18,6 +18,7 @@ from earshot.assist.routes import router as assist_router
 from earshot.auth.routes import router as auth_router
 from earshot.auth.scrub import scrub_server_logs
 from earshot.auth.sockets import StaffSockets
+from earshot.auth.throttle import create_login_throttle
 from earshot.calls.admission import Admission, LoopLag
 from earshot.calls.hub import CallHub
 from earshot.calls.routes import router as calls_router
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub.redact_partial = assist.redact_partial
         app.state.db = db
         app.state.hub = hub
+        app.state.login_throttle = login_throttle = create_login_throttle(settings)
         lag = LoopLag()
         lag.start()
         app.state.admission = Admission(settings, lambda: hub.queue_length, lag, lambda: app.state.assist.saturated)
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await lag.stop()
             await app.state.assist.stop()
             await staff_sockets.stop()
+            await login_throttle.aclose()
             await hub.stop()
             await recordings.stop()
             await history.stop()

@@ -13,6 +13,7 @@ from earshot.auth.models import Role, User
 from earshot.auth.routes import router
 from earshot.auth.service import create_user
 from earshot.auth.sockets import StaffSockets
+from earshot.auth.throttle import create_login_throttle
 from earshot.bus import MemoryBus
 from earshot.config import Settings
 from earshot.db import Database
@@ -60,6 +61,7 @@ def app(settings: Settings, db: Database) -> FastAPI:
     application.state.settings = settings
     application.state.db = db
     application.state.staff_sockets = StaffSockets(MemoryBus())
+    application.state.login_throttle = create_login_throttle(settings)
     return application
 
 

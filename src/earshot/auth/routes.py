@@ -23,7 +23,7 @@ from earshot.auth.service import (
     list_users,
     update_user,
 )
-from earshot.auth.throttle import LoginThrottle, throttle_key
+from earshot.auth.throttle import Throttle, throttle_key
 from earshot.config import Settings
 from earshot.db import SessionDep
 from earshot.inputs import DbInt
@@ -33,12 +33,9 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
 
 
-def _login_throttle(request: Request) -> LoginThrottle:
-    """The app's one throttle, made on first use so it follows the app's settings."""
-    throttle: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
-    if throttle is None:
-        throttle = LoginThrottle.from_settings(request.app.state.settings)
-        request.app.state.login_throttle = throttle
+def _login_throttle(request: Request) -> Throttle:
+    """The app's one throttle (made in the lifespan: in Redis when the instances share one)."""
+    throttle: Throttle = request.app.state.login_throttle
     return throttle
 
 
@@ -68,7 +65,7 @@ async def login(body: LoginRequest, request: Request, response: Response, sessio
     throttle = _login_throttle(request)
     client_ip = client_address(request, settings)
     key = throttle_key(body.username, client_ip)
-    wait = throttle.check(key)
+    wait = await throttle.check(key)
     if wait is not None:
         seconds = math.ceil(wait)
         raise HTTPException(
@@ -78,12 +75,12 @@ async def login(body: LoginRequest, request: Request, response: Response, sessio
         )
     # Counted before the (slow) password check and forgiven on success, so a burst of
     # concurrent guesses cannot all slip past check() before the first failure is recorded.
-    throttle.failed(key)
+    await throttle.failed(key)
     user = await authenticate(session, body.username, body.password)
     if user is None:
         log.info("failed login for %r from %s", key[0], client_ip)
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="invalid username or password")
-    throttle.succeeded(key)
+    await throttle.succeeded(key)
     token, expires_at = await start_login(session, user, settings)
     await session.commit()  # the login, and a password hash upgraded by authenticate()
     _set_session_cookie(request, response, token, settings)

@@ -1,4 +1,9 @@
-"""Slows password guessing: too many failed logins for one username from one address lock it out."""
+"""Slows password guessing: too many failed logins for one username from one address lock it out.
+
+Counted in this process (`LoginThrottle`) for one instance, or in Redis (`throttle_redis`) when
+instances share a Redis bus, so that guesses spread over the instances count together;
+`create_login_throttle` picks one from the settings.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from earshot.config import Settings
 
@@ -21,6 +27,25 @@ DEFAULT_MAX_KEYS = 10_000
 def throttle_key(username: str, client_ip: str) -> ThrottleKey:
     """The key a login attempt is counted under; usernames are case-insensitive."""
     return (username.strip().lower(), client_ip)
+
+
+class Throttle(Protocol):
+    async def check(self, key: ThrottleKey) -> float | None: ...
+
+    async def failed(self, key: ThrottleKey) -> None: ...
+
+    async def succeeded(self, key: ThrottleKey) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+def create_login_throttle(settings: Settings) -> Throttle:
+    """In Redis when the instances share a Redis bus (`EARSHOT_BUS_URL`), else in this process."""
+    if settings.bus_url.startswith(("redis://", "rediss://")):
+        from earshot.auth.throttle_redis import RedisLoginThrottle
+
+        return RedisLoginThrottle(settings.bus_url, settings.login_max_failures, settings.login_lockout_seconds)
+    return LoginThrottle.from_settings(settings)
 
 
 @dataclass
@@ -59,7 +84,19 @@ class LoginThrottle:
     def from_settings(cls, settings: Settings) -> LoginThrottle:
         return cls(settings.login_max_failures, settings.login_lockout_seconds)
 
-    def check(self, key: ThrottleKey) -> float | None:
+    async def check(self, key: ThrottleKey) -> float | None:
+        return self.check_now(key)
+
+    async def failed(self, key: ThrottleKey) -> None:
+        self.failed_now(key)
+
+    async def succeeded(self, key: ThrottleKey) -> None:
+        self.succeeded_now(key)
+
+    async def aclose(self) -> None:
+        pass
+
+    def check_now(self, key: ThrottleKey) -> float | None:
         """Seconds left to wait when `key` is locked, else None."""
         entry = self._entries.get(key)
         if entry is None:
@@ -67,7 +104,7 @@ class LoginThrottle:
         remaining = entry.locked_until - self._clock()
         return remaining if remaining > 0 else None
 
-    def failed(self, key: ThrottleKey) -> None:
+    def failed_now(self, key: ThrottleKey) -> None:
         """Count one failure for `key`, locking it when the limit is reached."""
         now = self._clock()
         self._sweep(now)
@@ -84,7 +121,7 @@ class LoginThrottle:
         while len(self._entries) > self.max_keys:
             self._entries.popitem(last=False)
 
-    def succeeded(self, key: ThrottleKey) -> None:
+    def succeeded_now(self, key: ThrottleKey) -> None:
         """Forget the failures of `key` after a successful login."""
         self._entries.pop(key, None)
 
