@@ -18,7 +18,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,7 @@ from earshot.customers.demo import seed_demo_customers
 from earshot.config import Settings
 from earshot.db import Database
 from tests.harness import RunningServer, free_port
+from tests.redis_server import RedisServer, redis_executable
 
 POSTGRES_ADMIN_URL = os.environ.get("EARSHOT_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_ADMIN_URL else ["sqlite"]
@@ -162,6 +163,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in REAL_TIME_SPEECH_MODULES:
             item.add_marker(pytest.mark.xdist_group("real-time-speech"))
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real `redis-server` of this test's own (tests/redis_server.py)."""
+    server = RedisServer(redis_executable(), tmp_path)
+    server.start()
+    yield server
+    server.kill()
 
 
 @pytest.fixture(scope="session")

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from earshot.auth.throttle import throttle_key
 from earshot.auth.throttle_redis import RedisLoginThrottle
-from tests.redis_server import RedisServer, redis_executable
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(redis_executable(), tmp_path)
-    server.start()
-    yield server
-    server.kill()
+from tests.redis_server import RedisServer
 
 
 async def test_failures_through_two_instances_lock_the_key_for_both(redis_server: RedisServer) -> None:

@@ -1,18 +1,7 @@
-"""The bus tests' real `redis-server` (tests/redis_server.py), started fresh for each test."""
+"""The bus tests' real `redis-server`: the `redis_server` fixture lives in tests/conftest.py, shared with other tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.redis_server import RedisServer, redis_executable
 
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(redis_executable(), tmp_path)
-    server.start()
-    yield server
-    server.kill()
+__all__ = ["RedisServer", "redis_executable"]
