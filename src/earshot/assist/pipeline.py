@@ -235,8 +235,8 @@ class AssistPipeline:
     def _done(self, task: asyncio.Task[None]) -> None:
         call_id = self._tasks.pop(task, None)
         work = self._work.get(call_id) if call_id is not None else None
-        if work is not None and not work.running():
-            del self._work[call_id]  # type: ignore[arg-type]
+        if call_id is not None and work is not None and not work.running():
+            del self._work[call_id]  # nothing left to supersede or wait for: the call's memory is its log
         if not task.cancelled() and task.exception() is not None:
             log.error("assist task failed", exc_info=task.exception())
 
