@@ -29,7 +29,9 @@ async def logged(server: RunningServer, call_id: str) -> list[dict[str, Any]]:
     return list(response.json())
 
 
-async def until_logged(server: RunningServer, call_id: str, kind: str, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+async def until_logged(
+    server: RunningServer, call_id: str, kind: str, count: int, timeout: float = 15
+) -> list[dict[str, Any]]:
     """The call's log once it holds `count` events of `kind` (polled: another instance may still be writing)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -40,7 +42,9 @@ async def until_logged(server: RunningServer, call_id: str, kind: str, count: in
         await asyncio.sleep(0.2)
 
 
-async def answered(customer_side: RunningServer, agent_side: RunningServer, agent_name: str, caller: str, **details: str) -> tuple[str, str, WsClient, WsClient]:
+async def answered(
+    customer_side: RunningServer, agent_side: RunningServer, agent_name: str, caller: str, **details: str
+) -> tuple[str, str, WsClient, WsClient]:
     """A call from `caller` on `customer_side`, accepted by `agent_name` on `agent_side`."""
     agent = await agent_side.agent(agent_name)
     call_id, token = await customer_side.start_call(caller, **details)
@@ -54,7 +58,8 @@ async def answered(customer_side: RunningServer, agent_side: RunningServer, agen
 
 
 async def feedback(agent: WsClient, call_id: str, suggestion_id: str, accepted: bool) -> None:
-    await agent.send({"type": "suggestion_feedback", "call_id": call_id, "suggestion_id": suggestion_id, "accepted": accepted})
+    message = {"type": "suggestion_feedback", "call_id": call_id, "suggestion_id": suggestion_id, "accepted": accepted}
+    await agent.send(message)
 
 
 async def test_each_line_gets_one_suggestion_and_feedback_through_the_other_instance_is_logged_once(pair: Cluster) -> None:

@@ -10,7 +10,6 @@ seq order, so one seen twice (observed here and read back from the log) counts o
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,8 +31,6 @@ from earshot.calls.protocol import (
 from earshot.customers.schemas import CustomerContext
 from earshot.db import Database, utcnow
 from earshot.sessions.log import read_events, to_message
-
-log = logging.getLogger(__name__)
 
 HISTORY_TURNS = 30
 IDENTIFY_WAIT_SECONDS = 2.0
