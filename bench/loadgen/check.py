@@ -50,6 +50,7 @@ def check_log(rows: list[Row], tally: Tally) -> dict[str, Any]:
             answers[(call_id, kind, payload.get("utterance_id"))] += 1
     unrefused = [cid for cid in tally.sent if cid not in tally.refused]
     missed, repeats = _at_parties(by_call, tally)
+    missed_examples = missed[:5]
     return {
         "calls_logged": len(by_call),
         "events_logged": len(rows),
@@ -60,14 +61,16 @@ def check_log(rows: list[Row], tally: Tally) -> dict[str, Any]:
         "chat_duplicated": sum(n - 1 for n in chats.values() if n > 1),
         "chat_duplicated_ids": sorted(cid for cid, n in chats.items() if n > 1)[:5],
         "answers_duplicated": sum(n - 1 for n in answers.values() if n > 1),
-        "missed_at_parties": missed,
+        "missed_at_parties": len(missed),
+        "missed_examples": [f"{call_id[:8]} seq {seq} {kind} at the {receiver}" for call_id, receiver, seq, kind in missed_examples],
         "repeats_at_parties": repeats,  # around reconnects; dropped by seq, as clients do
     }
 
 
-def _at_parties(by_call: dict[str, dict[int, str]], tally: Tally) -> tuple[int, int]:
-    """Logged events a party should have received and did not; and repeats it received."""
-    missed = repeats = 0
+def _at_parties(by_call: dict[str, dict[int, str]], tally: Tally) -> tuple[list[tuple[str, str, int, str]], int]:
+    """Logged events a party should have received and did not (call, receiver, seq, type); repeats it received."""
+    missed: list[tuple[str, str, int, str]] = []
+    repeats = 0
     for (call_id, receiver), seqs in tally.received.items():
         events = by_call.get(call_id, {})
         end = next((seq for seq, kind in events.items() if kind == "call_ended"), max(events, default=0))
@@ -76,7 +79,8 @@ def _at_parties(by_call: dict[str, dict[int, str]], tally: Tally) -> tuple[int, 
         for seq in range(min(got), end + 1):
             kind = events.get(seq)
             visible = kind is not None and (receiver != "customer" or kind in CUSTOMER_VISIBLE_EVENTS)
-            missed += visible and seq not in got
+            if visible and seq not in got:
+                missed.append((call_id, receiver, seq, str(kind)))
     return missed, repeats
 
 

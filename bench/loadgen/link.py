@@ -44,7 +44,7 @@ class Tally:
     sent: dict[str, Sent] = field(default_factory=dict)  # client_id -> the chat line
     arrived: dict[tuple[str, str], float] = field(default_factory=dict)  # (client_id, receiver) -> first arrival
     refused: set[str] = field(default_factory=set)  # client_ids an `error` named
-    errors: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)  # "code (the message it answered)"
     closes: Counter[int] = field(default_factory=Counter)  # close codes of sockets the server dropped or ended
     call_refusals: Counter[int] = field(default_factory=Counter)  # POST /api/calls answers other than 201
     calls_made: int = 0
@@ -90,6 +90,8 @@ class Link:
         self._dropped_at: float | None = None
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        self.current: dict[str, str | None] = {}  # an agent's current call (`call_id`), for its owner
+        self.generation = 0  # sockets opened so far: what a party did on an earlier one may not count
 
     @property
     def is_open(self) -> bool:
@@ -98,6 +100,7 @@ class Link:
     async def open(self) -> None:
         """Connect (the first time, failures raise) and start reading."""
         self._ws = await self._connect()
+        self.generation += 1
         self._open.set()
         self._task = asyncio.create_task(self._run())
 
@@ -148,9 +151,12 @@ class Link:
             self._resend.update(self.pending)
             ws = await self._reconnect()
             if ws is None:
-                self.tally.failed_reconnects += 1
+                return
+            if self._closing:  # closed while reconnecting: nobody would close this one
+                await ws.close()
                 return
             self._ws = ws
+            self.generation += 1
             self._open.set()
 
     async def _reconnect(self) -> ClientConnection | None:
@@ -161,6 +167,8 @@ class Link:
             except (OSError, InvalidHandshake, TimeoutError) as failed:
                 log.debug("%s: reconnect failed (%s), trying again", self.label, failed)
                 await asyncio.sleep(RETRY_EVERY_S)
+        if not self._closing:
+            self.tally.failed_reconnects += 1
         return None
 
     async def _read(self, ws: ClientConnection) -> int | None:
@@ -184,7 +192,7 @@ class Link:
             self.tally.arrived.setdefault((client_id, self.label), time.monotonic())
             self.pending.pop(client_id, None)
         elif kind == "error":
-            self.tally.errors[message["code"]] += 1
+            self.tally.errors[f"{message['code']} ({message.get('ref_type') or self.label})"] += 1
             if ref_id := message.get("ref_id"):
                 self.tally.refused.add(ref_id)
                 self.pending.pop(ref_id, None)

@@ -154,6 +154,12 @@ async def agent(crowd: Crowd, token: str) -> Link:
     """An agent's console: accept every offer, answer every second line, wrap up, take the next call."""
     tally = crowd.tally
     current: dict[str, str | None] = {"call_id": None}
+    accepted: dict[str, int] = {}  # call_id -> the socket (generation) that accepted it
+
+    async def accept(call_id: str) -> None:
+        if accepted.get(call_id) != link.generation:  # once per socket: a second is a `conflict`
+            accepted[call_id] = link.generation
+            await link.send({"type": "accept_offer", "call_id": call_id})
 
     def url() -> str:
         call_id = current["call_id"]
@@ -163,15 +169,19 @@ async def agent(crowd: Crowd, token: str) -> Link:
     async def handle(message: dict[str, Any]) -> None:
         kind = message["type"]
         if kind == "agent_state":
-            status, current["call_id"] = message["status"], message.get("call_id")
+            status, current["call_id"], current["status"] = message["status"], message.get("call_id"), message["status"]
             link.resumed_by = "resumed" if current["call_id"] else "agent_state"
             if status == "unavailable" and not crowd.stopping:
                 await link.send({"type": "set_availability", "available": True})
+            elif status == "offered":  # after a reconnect the state names the offer; no new call_offer comes
+                await accept(message["call_id"])
+            elif status == "in_call" and crowd.stopping:
+                await link.send({"type": "end_call", "call_id": message["call_id"]})
             elif status == "wrap_up":
                 tally.wrapped_up.add(message["call_id"])
                 await link.send({"type": "wrap_up", "call_id": message["call_id"], "disposition": "resolved"})
         elif kind == "call_offer":
-            await link.send({"type": "accept_offer", "call_id": message["call_id"]})
+            await accept(message["call_id"])
         elif kind == "chat" and message["speaker"] == "customer" and _even_line(message.get("client_id")):
             reply_id = f"a{message['client_id']}"
             tally.sent[reply_id] = Sent(time.monotonic(), message["call_id"], "agent", f"reply to {message['client_id']}")
@@ -181,8 +191,17 @@ async def agent(crowd: Crowd, token: str) -> Link:
 
     link = Link(tally, "agent", url, handle, headers={"Authorization": f"Bearer {token}"})
     link.resumed_by = "agent_state"
+    link.current = current
     await link.open()
     return link
+
+
+async def hang_up_leftovers(agents: list[Link]) -> None:
+    """At the end, agents end the calls no caller of the bench hangs up: calls whose start was
+    answered 502 (an instance died under the request) but happened, and calls offered too late."""
+    for link in agents:
+        if link.current.get("status") == "in_call" and (call_id := link.current.get("call_id")) is not None:
+            await link.send({"type": "end_call", "call_id": call_id})
 
 
 def _even_line(client_id: str | None) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from bench.loadgen.link import Link, Tally
-from bench.loadgen.parties import Crowd, agent, caller, supervisor
+from bench.loadgen.parties import Crowd, agent, caller, hang_up_leftovers, supervisor
 from earshot.auth.models import Role, User
 from earshot.auth.security import hash_password
 from earshot.db import Database
@@ -158,8 +158,9 @@ async def run_load(cluster: Cluster, plan: Plan, speech: list[bytes] | None) -> 
         if speech:
             await wait_transcription_ready(cluster, supervisor_tokens[0])
         crowd = Crowd(base_url, tally, deadline=float("inf"), http=http)
+        agents = [await agent(crowd, token) for token in agent_tokens]
         links: list[Link] = [await supervisor(crowd, t, i, len(supervisor_tokens)) for i, t in enumerate(supervisor_tokens)]
-        links += [await agent(crowd, token) for token in agent_tokens]
+        links += agents
         started_at = time.monotonic()
         crowd.deadline = started_at + plan.seconds
         _sample(cluster, usage, "start")
@@ -184,6 +185,7 @@ async def run_load(cluster: Cluster, plan: Plan, speech: list[bytes] | None) -> 
         callers = [caller(crowd, slot, plan.call_seconds, speech if slot < legs else None) for slot in range(plan.calls)]
         await asyncio.gather(middle(), kill(), *callers)
         crowd.stopping = True
+        await hang_up_leftovers(agents)
         await asyncio.sleep(DRAIN_S)
         outcome.elapsed = time.monotonic() - started_at
         _sample(cluster, usage, "end")
