@@ -61,6 +61,7 @@ def check_log(rows: list[Row], tally: Tally) -> dict[str, Any]:
         "chat_duplicated": sum(n - 1 for n in chats.values() if n > 1),
         "chat_duplicated_ids": sorted(cid for cid, n in chats.items() if n > 1)[:5],
         "answers_duplicated": sum(n - 1 for n in answers.values() if n > 1),
+        "left_before_the_end": len(tally.left_early),
         "missed_at_parties": len(missed),
         "missed_examples": [f"{call_id[:8]} seq {seq} {kind} at the {receiver}" for call_id, receiver, seq, kind in missed_examples],
         "repeats_at_parties": repeats,  # around reconnects; dropped by seq, as clients do
@@ -75,6 +76,8 @@ def _at_parties(by_call: dict[str, dict[int, str]], tally: Tally) -> tuple[list[
         events = by_call.get(call_id, {})
         end = next((seq for seq, kind in events.items() if kind == "call_ended"), max(events, default=0))
         got = set(seqs)
+        if (call_id, receiver) in tally.left_early:
+            end = min(end, max(got))
         repeats += len(seqs) - len(got)
         for seq in range(min(got), end + 1):
             kind = events.get(seq)

@@ -53,6 +53,9 @@ class Tally:
     audio_s: float = 0.0  # seconds of speech streamed
     gaps: list[float] = field(default_factory=list)  # reconnect gaps: dropped until resumed
     failed_reconnects: int = 0
+    # (call_id, receiver) of parties that left before the call's end reached them (a caller who
+    # gave up on its hang-up): they are owed events only up to the last one they received
+    left_early: set[tuple[str, str]] = field(default_factory=set)
     # (call_id, receiver) -> every seq as it arrived, repeats included
     received: defaultdict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
 

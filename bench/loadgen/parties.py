@@ -121,6 +121,8 @@ async def _call(crowd: Crowd, slot: int, number: int, until: float, speech: list
     if talking is not None:
         await talking
     await _hang_up(link, ended)
+    if not ended.is_set():
+        crowd.tally.left_early.add((call_id, "customer"))
     await link.close()
     return True
 

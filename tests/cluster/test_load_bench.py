@@ -34,6 +34,8 @@ async def test_a_short_load_with_an_instance_killed_loses_and_repeats_no_logged_
         assert log[lost_or_twice] == 0, figures
     assert figures["delivered_to_other_party"] == len(outcome.tally.sent) > 0, figures
     assert outcome.killed_at is not None and figures["reconnects"] >= 1 and figures["failed_reconnects"] == 0, figures
-    assert not outcome.tally.errors and outcome.tally.audio_s > 0, figures
+    # A hang-up or wrap-up sent again after the kill may find it done already: `conflict`, nothing else.
+    assert all(error.startswith("conflict ") for error in outcome.tally.errors), figures
+    assert outcome.tally.audio_s > 0, figures
     survivor = figures["instances_use"]["earshot2"]
     assert set(survivor["rss_mb"]) >= {"start", "middle", "end"} and survivor["cores"] > 0, figures
