@@ -53,6 +53,7 @@ BENCH_ENV = {
     "EARSHOT_CALL_STARTS_PER_MINUTE_PER_ADDRESS": "100000",
     "EARSHOT_LOG_LEVEL": "WARNING",
 }
+START_SECONDS = 600.0  # three instances loading their models at once on a busy machine are slow
 # instance_env relaxes these for tests that are not about load; the bench keeps the product's.
 TEST_ONLY = ("EARSHOT_BUSY_LOOP_LAG_MS", "EARSHOT_ASSIST_SHED_LOOP_LAG_MS")
 
@@ -75,7 +76,7 @@ async def start(admin_url: str, plan: Plan, instances: int, folder: Path) -> tup
     redis.start()
     env = bench_env(database_url, redis.url)
     try:
-        cluster = await asyncio.to_thread(start_cluster, database_url, redis, folder, instances, env, nginx)
+        cluster = await asyncio.to_thread(start_cluster, database_url, redis, folder, instances, env, nginx, START_SECONDS)
     except BaseException:
         redis.kill()
         raise

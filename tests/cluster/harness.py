@@ -298,11 +298,13 @@ def start_cluster(
     instances: int,
     env: dict[str, str] | None = None,
     nginx: str | None = None,
+    start_seconds: float = START_SECONDS,
 ) -> Cluster:
     """Start `instances` Earshot processes (all at once) on `database_url` and `redis`, then nginx.
 
     `env` replaces `instance_env`'s (the load bench keeps the product's overload budgets); `nginx`
-    is the executable (default: `nginx_executable()`). The database must already be prepared
+    is the executable (default: `nginx_executable()`); `start_seconds`, how long each instance may take
+    to answer its health check. The database must already be prepared
     (`prepare_database`). Blocking: call it in a thread.
     """
     env = env if env is not None else instance_env(database_url, redis.url)
@@ -317,7 +319,7 @@ def start_cluster(
         for instance in started:
             instance.start()
         for instance in started:
-            instance.wait_healthy()
+            instance.wait_healthy(start_seconds)
         balancer.start()
     except BaseException:
         cluster.stop()
