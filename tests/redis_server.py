@@ -63,9 +63,14 @@ class RedisServer:
             return False
 
 
+def find_redis() -> str | None:
+    """The `redis-server` on the PATH, or None."""
+    return shutil.which("redis-server")
+
+
 def redis_executable() -> str:
     """The `redis-server` to run; skips the test without one (fails it when CI is set)."""
-    executable = shutil.which("redis-server")
+    executable = find_redis()
     if executable is None:
         if os.environ.get("CI"):
             pytest.fail("CI is set but redis-server is not installed (run scripts/install-system-deps.sh)")

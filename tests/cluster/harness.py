@@ -37,9 +37,14 @@ UPSTREAM_SERVER_PARAMETERS = "max_fails=3 fail_timeout=10s"
 START_SECONDS = 120.0  # an instance loads its models at start; a loaded 2-core machine is slow
 
 
+def find_nginx() -> str | None:
+    """nginx (Debian installs it in /usr/sbin, off a normal user's PATH), or None."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
 def nginx_executable() -> str:
-    """nginx (Debian installs it in /usr/sbin, off a normal user's PATH); skips the test without it."""
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    """nginx; skips the test without it (fails it when CI is set)."""
+    found = find_nginx()
     if found is None:
         if os.environ.get("CI"):
             pytest.fail("CI is set but nginx is not installed (run scripts/install-system-deps.sh)")
@@ -131,7 +136,7 @@ class Nginx:
         return f"""worker_processes 1;
 pid {d}/nginx.pid;
 error_log {d}/error.log info;
-events {{ worker_connections 1024; }}
+events {{ worker_connections 4096; }}  # as deploy/nginx.conf: a socket holds two
 http {{
     access_log {d}/access.log combined;
     client_body_temp_path {d}/client_body;
@@ -286,25 +291,36 @@ class Cluster:
             instance.stop()
 
 
-def start_cluster(database_url: str, redis: RedisServer, directory: Path, instances: int) -> Cluster:
+def start_cluster(
+    database_url: str,
+    redis: RedisServer,
+    directory: Path,
+    instances: int,
+    env: dict[str, str] | None = None,
+    nginx: str | None = None,
+    start_seconds: float = START_SECONDS,
+) -> Cluster:
     """Start `instances` Earshot processes (all at once) on `database_url` and `redis`, then nginx.
 
-    The database must already be prepared (`prepare_database`). Blocking: call it in a thread.
+    `env` replaces `instance_env`'s (the load bench keeps the product's overload budgets); `nginx`
+    is the executable (default: `nginx_executable()`); `start_seconds`, how long each instance may take
+    to answer its health check. The database must already be prepared
+    (`prepare_database`). Blocking: call it in a thread.
     """
-    env = instance_env(database_url, redis.url)
+    env = env if env is not None else instance_env(database_url, redis.url)
     started: list[Instance] = []
     for number in range(1, instances + 1):
         folder = directory / f"earshot{number}"
         folder.mkdir(parents=True, exist_ok=True)
         started.append(Instance(f"earshot{number}", folder, env))
-    nginx = Nginx(nginx_executable(), [instance.port for instance in started])
-    cluster = Cluster(database_url, redis, started, nginx)
+    balancer = Nginx(nginx or nginx_executable(), [instance.port for instance in started])
+    cluster = Cluster(database_url, redis, started, balancer)
     try:
         for instance in started:
             instance.start()
         for instance in started:
-            instance.wait_healthy()
-        nginx.start()
+            instance.wait_healthy(start_seconds)
+        balancer.start()
     except BaseException:
         cluster.stop()
         raise

@@ -20,6 +20,8 @@ OUTBOX_SIZE = 512
 CLOSE_TOO_SLOW = 1013  # "try again later": the client reconnects and resumes by seq
 
 MessageFilter = Callable[[dict[str, object]], bool]
+# The logged events of a call after a seq, from the log: fills a gap in what the bus delivered.
+History = Callable[[str, int], Awaitable[Iterable[BaseModel]]]
 
 
 def _everything(_message: dict[str, object]) -> bool:
@@ -40,7 +42,8 @@ class Connection:
         self.bus = bus
         self._outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=OUTBOX_SIZE)
         self._followers: dict[str, asyncio.Task[None]] = {}
-        self._last_seq: dict[str, int] = {}
+        self._last_seq: dict[str, int] = {}  # per call: the highest seq sent to the client
+        self._seen_seq: dict[str, int] = {}  # per call: the highest seq that came, filtered out or not
         self._closed = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self.shed_replies = 0
@@ -68,9 +71,11 @@ class Connection:
 
     def _deliver(self, text: str, keep: MessageFilter) -> None:
         message = json.loads(text)
+        call_id, seq = message.get("call_id"), message.get("seq")
+        if isinstance(call_id, str) and isinstance(seq, int):
+            self._seen_seq[call_id] = max(seq, self._seen_seq.get(call_id, 0))
         if not keep(message):
             return
-        call_id, seq = message.get("call_id"), message.get("seq")
         if isinstance(call_id, str) and isinstance(seq, int):
             # Replay and live delivery overlap by design; each event reaches a client once.
             if seq <= self._last_seq.get(call_id, 0):
@@ -78,13 +83,40 @@ class Connection:
             self._last_seq[call_id] = seq
         self._enqueue(text)
 
+    async def _fill_gap(self, text: str, keep: MessageFilter, history: History) -> None:
+        """Before a live event whose seq skips some, send the skipped ones from the log.
+
+        A seq goes missing on the bus when another instance's later commit is published before
+        an earlier one (the earlier then arrives as a repeat and is dropped), or when an instance
+        dies between its commit and its publish. Seqs are handed out under the call's row lock,
+        so once seq n is committed every seq below it is too, and the log has them.
+        """
+        message = json.loads(text)
+        call_id, seq = message.get("call_id"), message.get("seq")
+        if not isinstance(call_id, str) or not isinstance(seq, int):
+            return
+        seen = self._seen_seq.get(call_id)
+        if seen is None or seq <= seen + 1:
+            return
+        try:
+            missed = await history(call_id, seen)
+        except Exception:  # the log unreachable: deliver what came, as before
+            log.warning("call %s: could not read seqs %d-%d from the log", call_id, seen + 1, seq - 1, exc_info=True)
+            return
+        for event in missed:
+            self._deliver(event.model_dump_json(), keep)
+
     async def follow(
         self,
         channel: str,
         keep: MessageFilter = _everything,
         replay: Callable[[], Awaitable[Iterable[BaseModel]]] | None = None,
+        history: History | None = None,
     ) -> None:
-        """Forward a bus channel to this client; `replay` history first, with no gap and no repeat."""
+        """Forward a bus channel to this client; `replay` history first, with no gap and no repeat.
+
+        With `history`, a gap in the seqs the bus delivers is filled from the log (`_fill_gap`).
+        """
         if channel in self._followers:
             if replay is not None:
                 for message in await replay():
@@ -99,6 +131,8 @@ class Connection:
                     subscribed.set()
                     await go.wait()
                     async for text in subscription:
+                        if history is not None:
+                            await self._fill_gap(text, keep, history)
                         self._deliver(text, keep)
             except SubscriberOverflow:
                 await self.close(CLOSE_TOO_SLOW, "client too slow")
@@ -124,6 +158,7 @@ class Connection:
     def rewind(self, call_id: str, seq: int) -> None:
         """The client says it has seen up to `seq`: the next replay starts after it."""
         self._last_seq[call_id] = max(0, seq)
+        self._seen_seq[call_id] = max(0, seq)
 
     def start(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._write())

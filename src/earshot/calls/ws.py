@@ -230,7 +230,7 @@ async def _replay(connection: Connection, hub: CallHub, call_id: str, keep: Call
     async def history() -> list[BaseModel]:
         return list(await hub.events(call_id, after))
 
-    await connection.follow(call_channel(call_id), keep, replay=history)
+    await connection.follow(call_channel(call_id), keep, replay=history, history=hub.events)
     last = connection.last_seq(call_id)
     connection.send(Resumed(call_id=call_id, replayed=last - after, last_seq=last))
 
