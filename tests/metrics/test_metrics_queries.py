@@ -12,7 +12,7 @@ from sqlalchemy import select
 from earshot.calls.models import Call
 from earshot.db import Database
 from earshot.metrics import queries
-from earshot.metrics.facts import MetricsRecorder, rebuild_call_facts
+from earshot.metrics.facts import MetricsRecorder, rebuild_call_facts, refresh_call_facts
 from earshot.metrics.models import AgentDay, AgentEvent, AgentTime, CallFactsRow
 from earshot.metrics.presence import rebuild_agent_time, record_states
 from earshot.metrics.queries import Filters
@@ -200,3 +200,22 @@ async def test_agent_time_kept_as_states_arrive_equals_a_rebuild_from_the_log(da
     days = kept[1]
     assert days[(1, int(DAY.start.timestamp()))] == (2880.0, 86400.0)  # 00:12-01:00 busy; present all day
     assert days[(2, int(DAY.start.timestamp()))][0] == pytest.approx(0.65 * 3600)
+
+
+async def test_two_instances_refreshing_one_call_at_once_leave_one_row(database: Database) -> None:
+    """Its end logged on one instance and its wrap-up on another: both refresh the call's facts."""
+    async with database.sessions() as session:
+        call_id = await add_call(session, [queued(), started(3, 1), ended(60), wrapped(70)])
+        await session.commit()
+
+    async def refresh() -> None:
+        async with database.sessions() as session:
+            await refresh_call_facts(session, [call_id])
+            await asyncio.sleep(0.05)  # both transactions open at once
+            await session.commit()
+
+    for _ in range(3):
+        await asyncio.gather(refresh(), refresh())
+    async with database.sessions() as session:
+        rows = list((await session.execute(select(CallFactsRow).where(CallFactsRow.call_id == call_id))).scalars())
+    assert len(rows) == 1 and rows[0].wrapped == 1 and rows[0].handle_s == 67

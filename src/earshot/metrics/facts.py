@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from earshot.calls.protocol import LoggedEvent
@@ -68,14 +69,26 @@ async def refresh_call_facts(session: AsyncSession, call_ids: Sequence[str]) -> 
     by_call: dict[str, list[LoggedFact]] = {}
     for call_id, kind, at, payload in rows:
         by_call.setdefault(call_id, []).append(LoggedFact(kind, at, payload))
-    await session.execute(delete(CallFactsRow).where(CallFactsRow.call_id.in_(call_ids)))
-    written = 0
-    for call_id, events in by_call.items():
-        facts = call_facts(call_id, events)
-        if facts is not None and facts.ended_at is not None:
-            session.add(facts_row(facts))
-            written += 1
-    return written
+    rows_now = [facts_row(f) for f in (call_facts(c, e) for c, e in by_call.items()) if f is not None and f.ended_at is not None]
+    written_ids = {row.call_id for row in rows_now}
+    stale = [call_id for call_id in call_ids if call_id not in written_ids]
+    if stale:
+        await session.execute(delete(CallFactsRow).where(CallFactsRow.call_id.in_(stale)))
+    if rows_now:
+        await session.execute(_upsert(session, rows_now))
+    return len(rows_now)
+
+
+def _upsert(session: AsyncSession, rows: list[CallFactsRow]):  # type: ignore[no-untyped-def]
+    """INSERT ... ON CONFLICT (call_id) DO UPDATE: two instances may refresh one call at once (its end
+    logged on one, its wrap-up on another), and a delete-then-insert would collide on the key."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    columns = [column for column in CallFactsRow.__table__.columns]
+    statement = dialect.insert(CallFactsRow).values([{c.name: getattr(row, c.key) for c in columns} for row in rows])
+    return statement.on_conflict_do_update(
+        index_elements=[CallFactsRow.call_id],
+        set_={c.name: statement.excluded[c.name] for c in columns if not c.primary_key},
+    )
 
 
 async def rebuild_call_facts(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
