@@ -299,7 +299,7 @@ async def test_a_follower_on_another_instance_gets_every_event_once_in_order(
         socket = _Socket()
         connection = Connection(socket, a)  # type: ignore[arg-type]
         connection.start()
-        await connection.follow(call_id, replay=replay)
+        await connection.follow(call_id, catch_up=replay)
         await publishing
         await until(lambda: len(socket.sent) >= 100 or connection.closed)
         await asyncio.sleep(0.05)  # nothing more may come

@@ -11,17 +11,20 @@ from collections.abc import Awaitable, Callable, Iterable
 from fastapi import WebSocket
 from pydantic import BaseModel
 
-from earshot.bus import Bus, SubscriberOverflow
+from earshot.bus import Bus, SubscriberGap, SubscriberOverflow
 from earshot.calls.protocol import Error, Pong
 
 log = logging.getLogger(__name__)
 
 OUTBOX_SIZE = 512
 CLOSE_TOO_SLOW = 1013  # "try again later": the client reconnects and resumes by seq
+CLOSE_TRY_AGAIN = CLOSE_TOO_SLOW  # the same remedy when events were missed and cannot be caught up now
+RESUBSCRIBE_FIRST_SECONDS = 0.1
+RESUBSCRIBE_MAX_SECONDS = 2.0  # on top of the bus's own wait for a confirmation (its timeout)
 
 MessageFilter = Callable[[dict[str, object]], bool]
-# The logged events of a call after a seq, from the log: fills a gap in what the bus delivered.
-History = Callable[[str, int], Awaitable[Iterable[BaseModel]]]
+CatchUp = Callable[[], Awaitable[Iterable[BaseModel]]]
+"""What a client following a channel has missed: a call's events after its last seq, or current state."""
 
 
 def _everything(_message: dict[str, object]) -> bool:
@@ -42,11 +45,11 @@ class Connection:
         self.bus = bus
         self._outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=OUTBOX_SIZE)
         self._followers: dict[str, asyncio.Task[None]] = {}
-        self._last_seq: dict[str, int] = {}  # per call: the highest seq sent to the client
-        self._seen_seq: dict[str, int] = {}  # per call: the highest seq that came, filtered out or not
+        self._last_seq: dict[str, int] = {}
         self._closed = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self.shed_replies = 0
+        self._closing: asyncio.Task[None] | None = None
 
     @property
     def closed(self) -> bool:
@@ -67,82 +70,104 @@ class Connection:
             self._outbox.put_nowait(text)
         except asyncio.QueueFull:
             log.warning("client too slow, closing its connection")
-            asyncio.get_running_loop().create_task(self.close(CLOSE_TOO_SLOW, "client too slow"))
+            self._close_soon(CLOSE_TOO_SLOW, "client too slow")
+
+    def _close_soon(self, code: int, reason: str) -> None:
+        """Close from another task: closing cancels the followers, maybe the caller itself."""
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(self.close(code, reason))
 
     def _deliver(self, text: str, keep: MessageFilter) -> None:
         message = json.loads(text)
         call_id, seq = message.get("call_id"), message.get("seq")
         if isinstance(call_id, str) and isinstance(seq, int):
-            self._seen_seq[call_id] = max(seq, self._seen_seq.get(call_id, 0))
-        if not keep(message):
-            return
-        if isinstance(call_id, str) and isinstance(seq, int):
             # Replay and live delivery overlap by design; each event reaches a client once.
+            # Counted before the filter: a customer's last seq covers events not shown to them.
             if seq <= self._last_seq.get(call_id, 0):
                 return
             self._last_seq[call_id] = seq
-        self._enqueue(text)
+        if keep(message):
+            self._enqueue(text)
 
-    async def _fill_gap(self, text: str, keep: MessageFilter, history: History) -> None:
-        """Before a live event whose seq skips some, send the skipped ones from the log.
+    def _skips(self, text: str) -> bool:
+        """Whether this live event comes after one this client has not had.
 
-        A seq goes missing on the bus when another instance's later commit is published before
-        an earlier one (the earlier then arrives as a repeat and is dropped), or when an instance
-        dies between its commit and its publish. Seqs are handed out under the call's row lock,
-        so once seq n is committed every seq below it is too, and the log has them.
+        A seq goes missing on the bus when another instance's later commit is published before an
+        earlier one (the earlier then arrives as a repeat and is dropped), when an instance dies
+        between its commit and its publish, or when Redis was away. Seqs are handed out under the
+        call's row lock, so once seq n is committed every seq below it is too, and the log has them.
         """
         message = json.loads(text)
         call_id, seq = message.get("call_id"), message.get("seq")
-        if not isinstance(call_id, str) or not isinstance(seq, int):
-            return
-        seen = self._seen_seq.get(call_id)
-        if seen is None or seq <= seen + 1:
-            return
-        try:
-            missed = await history(call_id, seen)
-        except Exception:  # the log unreachable: deliver what came, as before
-            log.warning("call %s: could not read seqs %d-%d from the log", call_id, seen + 1, seq - 1, exc_info=True)
-            return
-        for event in missed:
-            self._deliver(event.model_dump_json(), keep)
+        return isinstance(call_id, str) and isinstance(seq, int) and seq > self._last_seq.get(call_id, 0) + 1
 
-    async def follow(
-        self,
-        channel: str,
-        keep: MessageFilter = _everything,
-        replay: Callable[[], Awaitable[Iterable[BaseModel]]] | None = None,
-        history: History | None = None,
-    ) -> None:
-        """Forward a bus channel to this client; `replay` history first, with no gap and no repeat.
+    async def follow(self, channel: str, keep: MessageFilter = _everything, catch_up: CatchUp | None = None) -> None:
+        """Forward a bus channel to this client, `catch_up` first (history or current state): no gap, no repeat.
 
-        With `history`, a gap in the seqs the bus delivers is filled from the log (`_fill_gap`).
+        Returns once the channel is subscribed and caught up. If the bus later loses messages
+        (its backend went away and came back), the channel is subscribed again with backoff and
+        `catch_up` runs again; so it does when a logged event arrives after a gap in the seqs.
         """
         if channel in self._followers:
-            if replay is not None:
-                for message in await replay():
-                    self._deliver(message.model_dump_json(), keep)
+            if catch_up is not None:
+                self._deliver_all(await catch_up(), keep)
             return
-        subscribed = asyncio.Event()
-        go = asyncio.Event()
+        ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = asyncio.get_running_loop().create_task(self._forward(channel, keep, catch_up, ready))
+        self._followers[channel] = task
+        try:
+            await ready
+        except BaseException:
+            if self._followers.get(channel) is task:
+                del self._followers[channel]
+            task.cancel()
+            raise
 
-        async def forward() -> None:
+    def _deliver_all(self, messages: Iterable[BaseModel], keep: MessageFilter) -> None:
+        for message in messages:
+            self._deliver(message.model_dump_json(), keep)
+
+    async def _forward(
+        self, channel: str, keep: MessageFilter, catch_up: CatchUp | None, ready: asyncio.Future[None]
+    ) -> None:
+        try:
+            await self._forward_until_closed(channel, keep, catch_up, ready)
+        finally:
+            if not ready.done():  # unfollowed (or closed) before it was ready: nothing to wait for
+                ready.set_result(None)
+
+    async def _forward_until_closed(
+        self, channel: str, keep: MessageFilter, catch_up: CatchUp | None, ready: asyncio.Future[None]
+    ) -> None:
+        delay = RESUBSCRIBE_FIRST_SECONDS
+        while True:
             try:
+                # Subscribed first, then caught up: whatever is published meanwhile waits in the subscription.
                 async with self.bus.subscribe(channel) as subscription:
-                    subscribed.set()
-                    await go.wait()
+                    if catch_up is not None:
+                        self._deliver_all(await catch_up(), keep)
+                    if not ready.done():
+                        ready.set_result(None)
                     async for text in subscription:
-                        if history is not None:
-                            await self._fill_gap(text, keep, history)
+                        delay = RESUBSCRIBE_FIRST_SECONDS  # the subscription works again
+                        if catch_up is not None and self._skips(text):
+                            self._deliver_all(await catch_up(), keep)
                         self._deliver(text, keep)
+            except SubscriberGap as gap:
+                log.info("following %s again after a gap: %s", channel, gap)
             except SubscriberOverflow:
-                await self.close(CLOSE_TOO_SLOW, "client too slow")
-
-        self._followers[channel] = asyncio.get_running_loop().create_task(forward())
-        await subscribed.wait()
-        if replay is not None:
-            for message in await replay():
-                self._deliver(message.model_dump_json(), keep)
-        go.set()
+                self._close_soon(CLOSE_TOO_SLOW, "client too slow")
+                return
+            except Exception as error:
+                if not ready.done():  # the first catch-up failed: the caller's request fails
+                    ready.set_exception(error)
+                    return
+                # A catch-up failed (the database is unreachable too): the client resumes later.
+                log.warning("cannot catch %s up (%s); the client resumes from the log", channel, error)
+                self._close_soon(CLOSE_TRY_AGAIN, "events missed; reconnect and resume")
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RESUBSCRIBE_MAX_SECONDS)
 
     def unfollow(self, channel: str) -> None:
         task = self._followers.pop(channel, None)
@@ -158,7 +183,6 @@ class Connection:
     def rewind(self, call_id: str, seq: int) -> None:
         """The client says it has seen up to `seq`: the next replay starts after it."""
         self._last_seq[call_id] = max(0, seq)
-        self._seen_seq[call_id] = max(0, seq)
 
     def start(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(self._write())

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from earshot.auth.models import User
 from earshot.auth.security import call_token_matches, hash_call_token, new_call_token
-from earshot.bus import Bus, create_bus
+from earshot.bus import Bus, SubscriberOverflow, create_bus
 from earshot.calls.connection import Connection
 from earshot.calls.deadlines import Sweeper, due_agent_graces, due_customer_graces, due_offers
 from earshot.calls.matching import next_match, queue_length, queue_positions
@@ -43,7 +43,7 @@ from earshot.calls.protocol import (
     Speaker,
     Transcript,
 )
-from earshot.calls.recorder import CallError, Recorder, Transaction, agent_channel, call_channel
+from earshot.calls.recorder import CallError, Recorder, Transaction, agent_channel, call_channel, publish_or_warn
 from earshot.config import Settings
 from earshot.db import Database, run_to_completion, utcnow
 from earshot.sessions.log import read_events, to_message
@@ -59,6 +59,7 @@ STATE_CHANNEL = "hub:state"
 """Instances tell each other which calls and seats they changed (to refresh caches) and which sockets to close."""
 
 SHUTDOWN_DELIVERY_SECONDS = 0.2
+STATE_RESUBSCRIBE_SECONDS = 0.2  # between tries while the bus is away (each try waits for Redis too)
 
 
 class CallHub:
@@ -580,24 +581,38 @@ class CallHub:
         await self._publish(SUPERVISORS_CHANNEL, await self.live_calls())
 
     async def _offer(self, tx: Transaction, call: Call, seat: AgentSeat) -> None:
-        timeout = self.settings.offer_timeout_seconds
         now = utcnow()
-        call.status, call.offered_to, call.offer_expires_at = CallStatus.offered, seat.user_id, now + timedelta(
-            seconds=timeout
-        )
+        expires = now + timedelta(seconds=self.settings.offer_timeout_seconds)
+        call.status, call.offered_to, call.offer_expires_at = CallStatus.offered, seat.user_id, expires
         seat.status, seat.call_id = AgentStatus.offered, call.id
         tx.call_changed(call)
         await tx.log(call, "call_offered", agent_id=seat.user_id, agent_name=seat.name)
-        offer = CallOffer(
+        tx.send(agent_channel(seat.user_id), self._offer_message(call, now))
+        tx.seat_changed(seat)
+
+    def _offer_message(self, call: Call, now: datetime) -> CallOffer:
+        assert call.offer_expires_at is not None
+        return CallOffer(
             call_id=call.id,
             customer_name=call.customer_name,
             channel=call.channel,
             waited_seconds=round((now - call.queued_at).total_seconds(), 1),
             expires_at=call.offer_expires_at,
-            timeout_seconds=timeout,
+            timeout_seconds=self.settings.offer_timeout_seconds,
         )
-        tx.send(agent_channel(seat.user_id), offer)
-        tx.seat_changed(seat)
+
+    async def agent_catch_up(self, user_id: int) -> list[AgentState | CallOffer]:
+        """An agent's state as the database has it, and the offer they hold if any (after a gap on the bus)."""
+        async with self.db.sessions() as session:
+            seat = await session.get(AgentSeat, user_id)
+            if seat is None:
+                return [AgentState(status=AgentStatus.unavailable)]
+            caught_up: list[AgentState | CallOffer] = [AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)]
+            if seat.status == AgentStatus.offered and seat.call_id is not None:
+                call = await session.get(Call, seat.call_id)
+                if call is not None and call.offered_to == user_id and call.offer_expires_at is not None:
+                    caught_up.append(self._offer_message(call, utcnow()))
+        return caught_up
 
     def _remember_changes(self, tx: Transaction) -> None:
         """Right after a commit, before anyone is told: this instance's cache follows the database."""
@@ -620,7 +635,7 @@ class CallHub:
                 self._observe_agent(user_id, str(state.status))
         if tx.calls or tx.seats:
             notice = {"from": self.instance_id, "calls": list(tx.calls), "seats": list(tx.seats)}
-            await self.bus.publish(STATE_CHANNEL, json.dumps(notice))
+            await publish_or_warn(self.bus, STATE_CHANNEL, json.dumps(notice))
 
     def _remember(self, call: Call) -> None:
         if call.status == CallStatus.ended:
@@ -631,16 +646,29 @@ class CallHub:
     async def _kick_elsewhere(self, kind: str, key: str, connection_id: str) -> None:
         """Another instance holds an older socket of this party: ask it to close that one."""
         notice = {"from": self.instance_id, "kick": [kind, key, connection_id]}
-        await self.bus.publish(STATE_CHANNEL, json.dumps(notice))
+        await publish_or_warn(self.bus, STATE_CHANNEL, json.dumps(notice))
 
     async def _listen(self, subscribed: asyncio.Event) -> None:
-        async with self.bus.subscribe(STATE_CHANNEL) as subscription:
-            subscribed.set()
-            async for text in subscription:
-                try:
-                    await self._on_notice(json.loads(text))
-                except Exception:  # one bad notice must not stop the listener
-                    log.exception("handling a state notice failed")
+        """Follow other instances' notices; after a gap on the bus, refresh the whole cache from the database."""
+        missed = False
+        while True:
+            try:
+                async with self.bus.subscribe(STATE_CHANNEL) as subscription:
+                    subscribed.set()
+                    if missed:
+                        await self._refresh(list(self._calls), [*self._seats, *self.agent_connections], True)
+                        missed = False
+                    async for text in subscription:
+                        try:
+                            await self._on_notice(json.loads(text))
+                        except Exception:  # one bad notice must not stop the listener
+                            log.exception("handling a state notice failed")
+            except SubscriberOverflow as gap:
+                log.warning("missed state notices (%s); the cache is refreshed once the bus is back", gap)
+                missed = True
+            except Exception:  # the database, while refreshing: try again with the next subscription
+                log.exception("refreshing this instance's cache failed")
+            await asyncio.sleep(STATE_RESUBSCRIBE_SECONDS)
 
     async def _on_notice(self, notice: dict[str, Any]) -> None:
         if notice.get("from") == self.instance_id:
@@ -650,18 +678,24 @@ class CallHub:
             return
         calls = [c for c in notice.get("calls", []) if c in self._calls]
         seats = [int(s) for s in notice.get("seats", []) if int(s) in self._seats or int(s) in self.agent_connections]
+        await self._refresh(calls, seats, bool(notice.get("calls")))
+
+    async def _refresh(self, calls: list[str], seats: list[int], queue: bool) -> None:
+        """Re-read these calls and seats (and the queue's length) into this instance's cache."""
         async with self.db.sessions() as session:
             for call_id in calls:
                 call = await session.get(Call, call_id)
-                if call is not None:
+                if call is None:
+                    self._calls.pop(call_id, None)
+                else:
                     self._remember(call)
-            for user_id in seats:
+            for user_id in set(seats):
                 seat = await session.get(AgentSeat, user_id)
                 if seat is None:
                     self._seats.pop(user_id, None)
                 else:
                     self._seats[user_id] = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
-            if notice.get("calls"):
+            if queue:
                 self.queue_length = await queue_length(session)
 
     async def _kick_here(self, kind: str, key: str, connection_id: str) -> None:
@@ -689,7 +723,7 @@ class CallHub:
             await self._publish(call_channel(call_id), QueuePosition(call_id=call_id, position=position, queue_length=length))
 
     async def _publish(self, channel: str, message: Any) -> None:
-        await self.bus.publish(channel, message.model_dump_json())
+        await publish_or_warn(self.bus, channel, message.model_dump_json())
 
     async def _was_disconnected(self, tx: Transaction, call_id: str, speaker: Speaker) -> bool:
         result = await tx.session.execute(

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from earshot.bus import Bus
+from earshot.bus import Bus, BusUnavailable
 from earshot.calls.models import AgentSeat, Call
 from earshot.calls.protocol import ErrorCode, LoggedEvent
 from earshot.db import Database
@@ -31,6 +31,18 @@ def call_channel(call_id: str) -> str:
 
 def agent_channel(user_id: int) -> str:
     return f"agent:{user_id}"
+
+
+async def publish_or_warn(bus: Bus, channel: str, text: str) -> None:
+    """Publish what is already committed; if the bus cannot take it, the change stands all the same.
+
+    Its followers learn of the gap from the bus (or from the next event's seq) and catch up
+    from the database: the event log, or the current state of a seat or the queue.
+    """
+    try:
+        await bus.publish(channel, text)
+    except BusUnavailable as error:
+        log.warning("not published on %s: %s", channel.split(":", 1)[0], error)
 
 
 class CallError(Exception):
@@ -122,12 +134,12 @@ class Recorder:
         self._remember(tx)
         for event in tx.events:
             message = to_message(event)
-            await self.bus.publish(call_channel(event.call_id), message.model_dump_json())
+            await publish_or_warn(self.bus, call_channel(event.call_id), message.model_dump_json())
             for observer in self.observers:
                 try:
                     observer(message)
                 except Exception:  # a failing observer must not break the call
                     log.exception("call event observer failed")
         for channel, message in tx.messages:
-            await self.bus.publish(channel, message.model_dump_json())
+            await publish_or_warn(self.bus, channel, message.model_dump_json())
         await self._after_commit(tx)

@@ -227,12 +227,17 @@ async def _replay(connection: Connection, hub: CallHub, call_id: str, keep: Call
     """Send what this client has not seen of a call, then keep it following the call live."""
     after = connection.last_seq(call_id)
 
-    async def history() -> list[BaseModel]:
-        return list(await hub.events(call_id, after))
+    async def missed() -> list[BaseModel]:
+        # Asked again whenever the bus may have lost events: from wherever the client is by then.
+        return list(await hub.events(call_id, connection.last_seq(call_id)))
 
-    await connection.follow(call_channel(call_id), keep, replay=history, history=hub.events)
+    await connection.follow(call_channel(call_id), keep, catch_up=missed)
     last = connection.last_seq(call_id)
     connection.send(Resumed(call_id=call_id, replayed=last - after, last_seq=last))
+
+
+async def _as_list(state: Awaitable[BaseModel]) -> list[BaseModel]:
+    return [await state]
 
 
 def _everything(_message: dict[str, object]) -> bool:
@@ -311,7 +316,12 @@ async def agent_socket(websocket: WebSocket, last_seq: DbSeq = 0) -> None:
 
     registered = _staff_sockets(websocket).add(user.id, signed_in.login_id, sign_out)
     connection.send(Hello(role=user.role, user=_user_info(user), server_version=__version__))
-    await connection.follow(agent_channel(user.id))
+
+    async def state_now() -> list[BaseModel]:
+        # Joining tells the agent their state; after a gap on the bus, the database does.
+        return await hub.agent_catch_up(user.id) if user.id in hub.agent_connections else []
+
+    await connection.follow(agent_channel(user.id), catch_up=state_now)
     await hub.agent_joined(user, connection)
     if (current := hub.current_call_of_agent(user.id)) is not None:
         connection.rewind(current, last_seq)
@@ -408,8 +418,7 @@ async def supervisor_socket(websocket: WebSocket) -> None:
 
     registered = _staff_sockets(websocket).add(user.id, signed_in.login_id, sign_out)
     connection.send(Hello(role=user.role, user=_user_info(user), server_version=__version__))
-    await connection.follow(SUPERVISORS_CHANNEL)
-    connection.send(await hub.live_calls())
+    await connection.follow(SUPERVISORS_CHANNEL, catch_up=lambda: _as_list(hub.live_calls()))
 
     async def watch(message: Watch) -> None:
         if not await hub.call_exists(message.call_id):
