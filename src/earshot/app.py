@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
@@ -28,6 +28,7 @@ from earshot.config import Settings, get_settings
 from earshot.customers.routes import router as customers_router
 from earshot.db import Database, DatabaseDep
 from earshot.inputs import InputGuard
+from earshot.outage import handle_database_outages
 from earshot.metrics.alerts import AlertWatcher, announce_on
 from earshot.metrics.facts import MetricsRecorder
 from earshot.metrics.routes import router as metrics_router
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Earshot", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.add_middleware(InputGuard)
+    handle_database_outages(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -125,11 +127,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @app.get("/api/health", tags=["health"], responses={503: {"description": "the database cannot take writes"}})
-    async def health(db: DatabaseDep) -> JSONResponse:
-        """`ok` only when the database could take a write now; a locked or read-only one answers 503."""
+    async def health(db: DatabaseDep, request: Request) -> JSONResponse:
+        """`ok` only when the database could take a write now; a locked, read-only or unreachable one answers 503.
+
+        `bus` says whether fan-out to other instances works now (`reconnecting` while Redis is
+        away). It does not fail the check: calls go on and clients catch up from the log after.
+        """
         database = await db.writable(timeout=HEALTH_PROBE_SECONDS)
         status = "ok" if database == "ok" else "degraded"
-        body = {"status": status, "version": __version__, "database": database}
+        bus = "ok" if request.app.state.hub.bus.linked else "reconnecting"
+        body = {"status": status, "version": __version__, "database": database, "bus": bus}
         return JSONResponse(body, status_code=200 if status == "ok" else 503)
 
     app.include_router(auth_router)

@@ -16,6 +16,8 @@ from alembic.config import Config as AlembicConfig
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -48,6 +50,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UNREACHABLE_MESSAGE = "the database is unreachable; try again shortly"
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached now (down, restarting, cut off), not a bad request.
+
+    Refused or reset connections surface as `ConnectionError`, a connection lost mid-statement
+    as an invalidated `DBAPIError` or the driver's `InterfaceError`, a pool with no connection
+    to give within its timeout as `sqlalchemy.exc.TimeoutError`.
+    """
+    if isinstance(error, ConnectionError | PoolTimeout | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 class Base(DeclarativeBase):

@@ -34,6 +34,11 @@ class Bus(Protocol):
     it yields is delivered, which lets a caller subscribe first and then replay history.
     """
 
+    @property
+    def linked(self) -> bool:
+        """Whether messages flow now (a shared backend may be away, reconnecting)."""
+        ...
+
     async def connect(self) -> None: ...
 
     async def disconnect(self) -> None: ...

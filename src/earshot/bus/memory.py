@@ -14,6 +14,10 @@ class MemoryBus:
         self._subscribers: dict[str, set[BoundedSubscription]] = defaultdict(set)
         self._queue_size = subscriber_queue_size
 
+    @property
+    def linked(self) -> bool:
+        return True  # in this process: always
+
     async def connect(self) -> None:
         return None
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from earshot.calls.models import AgentSeat, Call, CallStatus
-from earshot.db import run_to_completion
+from earshot.db import run_to_completion, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +69,20 @@ class Sweeper:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
+        failing = False
         while True:
             await asyncio.sleep(self._interval)
             try:
                 # Stopping mid-sweep must not cut a transaction short (see `run_to_completion`).
                 await run_to_completion(self._sweep())
-            except Exception:  # a database hiccup must not stop deadlines for good
+            except Exception as error:  # a database hiccup must not stop deadlines for good
+                if unreachable(error):  # said once per outage, not once per round
+                    if not failing:
+                        log.warning("deadline sweeps fail: the database is unreachable (%s)", error)
+                    failing = True
+                    continue
                 log.exception("deadline sweep failed")
+            failing = False
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -17,7 +17,7 @@ from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from earshot.calls.models import AgentSeat, Call, CallStatus, Instance
-from earshot.db import Database, run_to_completion, utcnow
+from earshot.db import Database, run_to_completion, unreachable, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,23 @@ class Presence:
         self.heartbeat_seconds = heartbeat_seconds
         self.expiry = timedelta(seconds=expiry_seconds)
         self._task: asyncio.Task[None] | None = None
+        # Since when this instance's beats have reached the database without a miss (None: they miss now).
+        self._in_touch_since: datetime | None = None
 
     async def start(self) -> None:
         await self.beat()
+        # A fresh start judges at once: the heartbeats it finds are as old as their instances' silence.
+        self._in_touch_since = utcnow() - self.expiry
         self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def may_judge_others(self, now: datetime) -> bool:
+        """Whether silence of another instance means it is gone, rather than that the database was.
+
+        After the database was unreachable, every heartbeat in it may be stale: only once this
+        instance has been beating again for a whole expiry has each live instance had the time
+        to beat again too.
+        """
+        return self._in_touch_since is not None and now - self._in_touch_since >= self.expiry
 
     async def beat(self) -> None:
         """Say we are alive (again: a row removed by a sweeper that thought us dead comes back).
@@ -55,14 +68,24 @@ class Presence:
                 delete(Instance).where(Instance.heartbeat_at < now - 10 * self.expiry, Instance.id != self.instance_id)
             )
             await session.commit()
+        if self._in_touch_since is None:
+            self._in_touch_since = now
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
             try:
+                lost = self._in_touch_since is None
                 await run_to_completion(self.beat())
-            except Exception:  # keep beating: a missed beat or two is what the expiry allows for
-                log.exception("instance heartbeat failed")
+                if lost:
+                    log.info("instance heartbeat reaches the database again")
+            except Exception as error:  # keep beating: a missed beat or two is what the expiry allows for
+                if self._in_touch_since is not None:
+                    self._in_touch_since = None
+                    if unreachable(error):
+                        log.warning("instance heartbeat failed: the database is unreachable (%s)", error)
+                    else:
+                        log.exception("instance heartbeat failed")
 
     async def stop(self) -> None:
         """Stop beating and leave: this instance's parties count as disconnected from now on."""
@@ -86,6 +109,8 @@ class Presence:
 
     async def orphaned_customers(self, session: AsyncSession, now: datetime) -> Sequence[Call]:
         """Live calls whose customer socket is held by an instance that is gone; locked for this transaction."""
+        if not self.may_judge_others(now):
+            return []
         query = (
             select(Call)
             .where(
@@ -100,6 +125,8 @@ class Presence:
 
     async def orphaned_agents(self, session: AsyncSession, now: datetime) -> Sequence[AgentSeat]:
         """Seats whose agent socket is held by an instance that is gone; locked for this transaction."""
+        if not self.may_judge_others(now):
+            return []
         query = (
             select(AgentSeat)
             .where(

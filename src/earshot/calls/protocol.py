@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     conflict = "conflict"  # valid message, wrong moment (e.g. chat after the call ended)
     rate_limited = "rate_limited"
     internal = "internal"
+    unavailable = "unavailable"  # a part the server needs (its database) is unreachable; try again shortly
 
 
 def _type_is_required(schema: dict[str, Any]) -> None:

@@ -43,6 +43,7 @@ from earshot.calls.protocol import (
     client_message_adapter,
 )
 from earshot.config import Settings
+from earshot.db import UNREACHABLE_MESSAGE, unreachable
 from earshot.inputs import DbSeq, UnacceptableJson, parse_json
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,10 @@ async def _dispatch(text: str, settings: Settings, handlers: dict[str, Handler])
         await handler(message)
     except CallError as exc:
         return Error(code=exc.code, message=exc.message, ref_type=kind)
-    except Exception:
+    except Exception as error:
+        if unreachable(error):
+            log.warning("handling %s failed: the database is unreachable (%s)", kind, error)
+            return Error(code=ErrorCode.unavailable, message=UNREACHABLE_MESSAGE, ref_type=kind)
         log.exception("handling %s failed", kind)
         return Error(code=ErrorCode.internal, message="internal error; the team has been notified", ref_type=kind)
     return None

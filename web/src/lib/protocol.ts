@@ -102,7 +102,8 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "rate_limited"
-  | "internal";
+  | "internal"
+  | "unavailable";
 export type Message = string;
 /**
  * The `client_id` of the message that caused it, if it had one.
