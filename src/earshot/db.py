@@ -112,8 +112,11 @@ class Database:
             return "timeout"
         try:
             return probe.result()
-        except Exception:  # the health endpoint reports any failure, it does not crash
-            log.exception("database write probe failed")
+        except Exception as error:  # the health endpoint reports any failure, it does not crash
+            if unreachable(error):
+                log.warning("database write probe failed: %s", error)
+            else:
+                log.exception("database write probe failed")
             return "down"
 
     async def _write_probe(self, timeout: float) -> str:

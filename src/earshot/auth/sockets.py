@@ -99,5 +99,5 @@ class StaffSockets:
                     async for text in subscription:
                         order = json.loads(text)
                         await self._close_here(int(order["user_id"]), str(order["reason"]), order.get("login_id"))
-            except SubscriberOverflow:
-                log.warning("fell behind on socket closes; resubscribing")
+            except SubscriberOverflow as missed:
+                log.warning("may have missed socket closes (%s); resubscribing", missed)

@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,7 +59,12 @@ STATE_CHANNEL = "hub:state"
 """Instances tell each other which calls and seats they changed (to refresh caches) and which sockets to close."""
 
 SHUTDOWN_DELIVERY_SECONDS = 0.2
+SEAT_LOCK_TRIES = 3  # a seat's call changing between two reads is rare; twice in a row, rarer still
 STATE_RESUBSCRIBE_SECONDS = 0.2  # between tries while the bus is away (each try waits for Redis too)
+
+
+class _SeatMoved(Exception):
+    """A seat's call changed between reading the seat and locking it: the transaction runs again."""
 
 
 class CallHub:
@@ -307,11 +312,12 @@ class CallHub:
             if held is None or held[0] is not connection:
                 return
             del self.agent_connections[user.id]
-            async with self._transaction() as tx:
-                seat = await tx.seat(user.id)
-                if seat is None or seat.connection_id != held[1]:
-                    return
-                await self._agent_away(tx, seat)
+
+            async def leave(tx: Transaction, seat: AgentSeat | None) -> None:
+                if seat is not None and seat.connection_id == held[1]:
+                    await self._agent_away(tx, seat)
+
+            await self._with_seat(user.id, leave)
         await self._after_change()
 
     async def _agent_away(self, tx: Transaction, seat: AgentSeat) -> None:
@@ -337,19 +343,51 @@ class CallHub:
             tx.seat_gone(seat.user_id)
 
     async def set_availability(self, user: User, available: bool) -> None:
+        async def change(tx: Transaction, seat: AgentSeat | None) -> None:
+            if seat is None:
+                raise CallError(ErrorCode.conflict, "connect to the agent console first")
+            if seat.status in (AgentStatus.in_call, AgentStatus.wrap_up):
+                raise CallError(ErrorCode.conflict, f"cannot change availability while {seat.status}")
+            if seat.status == AgentStatus.offered and seat.call_id:
+                await self._revoke_offer(tx, seat, await tx.call(seat.call_id), "declined", AgentStatus.unavailable)
+            if available and seat.status != AgentStatus.available:
+                seat.idle_since = utcnow()
+            seat.status = AgentStatus.available if available else AgentStatus.unavailable
+            await self._clear_declines(tx, seat)
+            tx.seat_changed(seat)
+
         async with self._lock:
-            async with self._transaction() as tx:
-                seat = await self._seat(tx, user)
-                if seat.status in (AgentStatus.in_call, AgentStatus.wrap_up):
-                    raise CallError(ErrorCode.conflict, f"cannot change availability while {seat.status}")
-                if seat.status == AgentStatus.offered and seat.call_id:
-                    await self._revoke_offer(tx, seat, await tx.call(seat.call_id), "declined", AgentStatus.unavailable)
-                if available and seat.status != AgentStatus.available:
-                    seat.idle_since = utcnow()
-                seat.status = AgentStatus.available if available else AgentStatus.unavailable
-                await self._clear_declines(tx, seat)
-                tx.seat_changed(seat)
+            await self._with_seat(user.id, change)
         await self._after_change()
+
+    async def _with_seat(self, user_id: int, work: Callable[[Transaction, AgentSeat | None], Awaitable[None]]) -> None:
+        """Run `work` in a transaction on the agent's seat, locked after its call's row (see `_locked_seat`)."""
+        for _ in range(SEAT_LOCK_TRIES):
+            try:
+                async with self._transaction() as tx:
+                    await work(tx, await self._locked_seat(tx, user_id))
+                return
+            except _SeatMoved:
+                continue  # rolled back: nothing was written, no lock is kept
+        raise CallError(ErrorCode.conflict, "your state changed meanwhile; try again")
+
+    async def _locked_seat(self, tx: Transaction, user_id: int) -> AgentSeat | None:
+        """The agent's seat, locked for this transaction together with its call's row (if it has a call).
+
+        Lock order, wherever one transaction locks both: the call's row first, then the seat's
+        (as ending, accepting and declining a call do). Locking a seat and then its call while
+        another instance ends that call would deadlock on PostgreSQL.
+        """
+        seen = await tx.seat(user_id, lock=False)
+        if seen is None:
+            return None
+        call_id = seen.call_id
+        if call_id is not None:
+            await tx.call(call_id)
+        seat = await tx.seat(user_id)
+        if seat is not None and seat.call_id is not None and seat.call_id != call_id:
+            raise _SeatMoved  # another call since it was read: that one's row is not locked
+        return seat
 
     async def accept_offer(self, user: User, call_id: str) -> None:
         async with self._lock:

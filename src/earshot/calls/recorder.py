@@ -42,7 +42,7 @@ async def publish_or_warn(bus: Bus, channel: str, text: str) -> None:
     try:
         await bus.publish(channel, text)
     except BusUnavailable as error:
-        log.warning("not published on %s: %s", channel.split(":", 1)[0], error)
+        log.warning("not published (followers catch up later): %s", error)
 
 
 class CallError(Exception):
