@@ -34,7 +34,8 @@ async def _database_unreachable(connection: Request | WebSocket, error: Exceptio
     if isinstance(connection, WebSocket):
         await _close_socket(connection)
         return None
-    return JSONResponse({"detail": UNREACHABLE_MESSAGE}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return JSONResponse({"detail": UNREACHABLE_MESSAGE}, status_code=503, headers=headers)
 
 
 async def _close_socket(websocket: WebSocket) -> None:

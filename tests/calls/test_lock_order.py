@@ -44,7 +44,9 @@ async def _offered(database: Database, round_: int) -> tuple[User, str]:
         return await session.get_one(User, user_id), call_id
 
 
-async def test_going_unavailable_while_the_customer_hangs_up_never_deadlocks(database: Database, tmp_path: Path) -> None:
+async def test_going_unavailable_while_the_customer_hangs_up_never_deadlocks(
+    database: Database, tmp_path: Path
+) -> None:
     """`set_availability` (the agent's seat and the call offered to them) races `end_call` (the call and
     the seat it is offered to), on two instances, many times: both finish, or one is refused cleanly."""
     if database.is_sqlite:

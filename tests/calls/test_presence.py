@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete
+from sqlalchemy.engine import make_url
 
 from earshot.calls.hub import CallHub
 from earshot.calls.models import AgentSeat, CallStatus, Instance
@@ -14,6 +18,7 @@ from earshot.calls.protocol import AgentStatus
 from earshot.config import Settings
 from earshot.db import Database, utcnow
 from tests.calls.state_fixtures import add_agent, add_call, get_call, get_seat
+from tests.tcp_proxy import TcpProxy
 
 
 def _settings(database: Database, tmp_path: Path) -> Settings:
@@ -76,3 +81,44 @@ async def test_start_leaves_calls_of_live_instances_alone_and_sweep_frees_those_
             await session.execute(delete(Instance).where(Instance.id == "alive"))
             await session.commit()
         await hub.stop()
+
+
+async def test_after_losing_the_database_an_instance_judges_no_one_until_it_has_beaten_again_for_an_expiry(
+    database: Database,
+) -> None:
+    """Every heartbeat goes stale while the database is away: silence then says nothing about who is gone."""
+    if database.is_sqlite:
+        pytest.skip("the database is cut off through a TCP proxy: PostgreSQL")
+    port = make_url(database.url).port or 5432
+    proxy = TcpProxy(port)
+    await proxy.start()
+    through_proxy = Database(database.url.replace(f":{port}/", f":{proxy.port}/"))
+    presence = Presence(through_proxy, 0.1, 0.5)
+    await _instance(database, "dead", silent_for=60)
+    await add_call(
+        database, "Orphan", status=CallStatus.active, customer_instance_id="dead", customer_connection_id="c"
+    )
+    try:
+        await presence.start()
+        assert presence.may_judge_others(utcnow())  # a fresh start judges at once
+        await proxy.cut()
+        await _until(lambda: not presence.may_judge_others(utcnow()))
+        await proxy.restore()
+        restored_at = utcnow()
+        async with database.sessions() as session:
+            assert await presence.orphaned_customers(session, utcnow()) == []
+        await _until(lambda: presence.may_judge_others(utcnow()), timeout=5.0)
+        assert utcnow() - restored_at >= timedelta(seconds=0.5)  # a whole expiry of beats that reached it
+        async with database.sessions() as session:
+            assert len(await presence.orphaned_customers(session, utcnow())) == 1
+    finally:
+        await presence.stop()
+        await through_proxy.close()
+        await proxy.stop()
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not in time"
+        await asyncio.sleep(0.02)

@@ -9,7 +9,6 @@ The instances reach PostgreSQL through a TCP proxy in this process, which a test
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,8 +18,14 @@ import pytest
 
 from earshot.calls.protocol import CUSTOMER_VISIBLE_EVENTS
 from tests.cluster.conftest import POSTGRES_ADMIN_URL, require_postgres
-from tests.cluster.harness import Cluster, create_postgres_database, prepare_database, start_cluster
-from tests.harness import RunningServer, WsClient
+from tests.cluster.harness import (
+    Cluster,
+    create_postgres_database,
+    instance_env,
+    prepare_database,
+    start_cluster,
+)
+from tests.harness import DEMO_PASSWORDS, RunningServer, WsClient
 from tests.redis_server import RedisServer, redis_executable
 from tests.tcp_proxy import TcpProxy
 
@@ -40,9 +45,10 @@ SHORT_TIMERS = {
 class Faulty:
     """The module's cluster, and the proxy between its instances and PostgreSQL."""
 
-    def __init__(self, cluster: Cluster, database: TcpProxy) -> None:
+    def __init__(self, cluster: Cluster, database: TcpProxy, direct_database_url: str) -> None:
         self.cluster = cluster
         self.database = database
+        self.direct_database_url = direct_database_url  # for the test's own checks, never cut
 
     @property
     def redis(self) -> RedisServer:
@@ -63,9 +69,10 @@ async def faulty(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Faul
     proxy = TcpProxy(urlsplit(database_url).port or 5432)
     await proxy.start()
     via_proxy = database_url.replace(f":{urlsplit(database_url).port}/", f":{proxy.port}/")
-    cluster = await asyncio.to_thread(start_cluster, via_proxy, redis, directory, 3, SHORT_TIMERS)
+    env = {**instance_env(via_proxy, redis.url), **SHORT_TIMERS}
+    cluster = await asyncio.to_thread(start_cluster, via_proxy, redis, directory, 3, env)
     try:
-        yield Faulty(cluster, proxy)
+        yield Faulty(cluster, proxy, database_url)
     finally:
         await asyncio.to_thread(cluster.stop)
         await proxy.stop()
@@ -183,7 +190,8 @@ async def test_postgresql_unreachable_for_ten_seconds_gives_clear_errors_and_rec
     cut_at = asyncio.get_running_loop().time()
     try:
         async with httpx.AsyncClient(base_url=front.base_url, timeout=10) as http:
-            login = await http.post("/api/auth/login", json={"username": "agent1", "password": "agent1-demo-pass"})
+            credentials = {"username": "agent1", "password": DEMO_PASSWORDS["agent1"]}
+            login = await http.post("/api/auth/login", json=credentials)
             assert login.status_code == 503 and "database is unreachable" in login.json()["detail"], login.text
             assert login.headers["retry-after"]
             new_call = await http.post("/api/calls", json={"name": "Pat Too-Early"})
@@ -218,7 +226,7 @@ async def test_postgresql_unreachable_for_ten_seconds_gives_clear_errors_and_rec
 
     # Heartbeats resume, and nobody was taken for gone: the parties stayed connected throughout.
     deadline = asyncio.get_running_loop().time() + WAIT
-    while await _fresh_heartbeats(faulty.cluster.database_url.replace(f":{faulty.database.port}/", f":{faulty.database.target[1]}/")) < 3:
+    while await _fresh_heartbeats(faulty.direct_database_url) < 3:
         assert asyncio.get_running_loop().time() < deadline, "the heartbeats did not resume"
         await asyncio.sleep(0.2)
     await asyncio.sleep(EXPIRY_SECONDS * 2)  # time enough for a wrong verdict to show

@@ -77,8 +77,10 @@ class Connection:
         if self._closing is None:
             self._closing = asyncio.get_running_loop().create_task(self.close(code, reason))
 
-    def _deliver(self, text: str, keep: MessageFilter) -> None:
-        message = json.loads(text)
+    def _deliver(self, text: str, keep: MessageFilter, message: dict[str, object] | None = None) -> None:
+        """Pass `text` (parsed: `message`) on unless the client had it; a call event's seq is remembered."""
+        if message is None:
+            message = json.loads(text)
         call_id, seq = message.get("call_id"), message.get("seq")
         if isinstance(call_id, str) and isinstance(seq, int):
             # Replay and live delivery overlap by design; each event reaches a client once.
@@ -89,7 +91,7 @@ class Connection:
         if keep(message):
             self._enqueue(text)
 
-    def _skips(self, text: str) -> bool:
+    def _skips(self, message: dict[str, object]) -> bool:
         """Whether this live event comes after one this client has not had.
 
         A seq goes missing on the bus when another instance's later commit is published before an
@@ -97,7 +99,6 @@ class Connection:
         between its commit and its publish, or when Redis was away. Seqs are handed out under the
         call's row lock, so once seq n is committed every seq below it is too, and the log has them.
         """
-        message = json.loads(text)
         call_id, seq = message.get("call_id"), message.get("seq")
         return isinstance(call_id, str) and isinstance(seq, int) and seq > self._last_seq.get(call_id, 0) + 1
 
@@ -150,9 +151,10 @@ class Connection:
                         ready.set_result(None)
                     async for text in subscription:
                         delay = RESUBSCRIBE_FIRST_SECONDS  # the subscription works again
-                        if catch_up is not None and self._skips(text):
+                        message = json.loads(text)
+                        if catch_up is not None and self._skips(message):
                             self._deliver_all(await catch_up(), keep)
-                        self._deliver(text, keep)
+                        self._deliver(text, keep, message)
             except SubscriberGap as gap:
                 log.info("following %s again after a gap: %s", channel, gap)
             except SubscriberOverflow:

@@ -271,8 +271,10 @@ class CallHub:
             self.agent_connections[user.id] = (connection, connection_id)
             if previous is not None and previous[0] is not connection:
                 await previous[0].close(4409, "the console was opened in another window")
-            async with self._transaction() as tx:
-                seat = await tx.seat(user.id)
+
+            async def join(tx: Transaction, seat: AgentSeat | None) -> None:
+                nonlocal kick
+                kick = None  # (again, if the transaction runs again)
                 if seat is None:
                     seat = await self._restore_seat(tx, user)
                 elif seat.connection_id is not None and seat.instance_id != self.instance_id:
@@ -283,6 +285,8 @@ class CallHub:
                     if await self._was_disconnected(tx, call.id, Speaker.agent):
                         await tx.log(call, "party_reconnected", speaker=Speaker.agent)
                 tx.seat_changed(seat)
+
+            await self._with_seat(user.id, join)
         if kick is not None:  # only now: closing it before our commit would count the agent as gone
             await self._kick_elsewhere("agent", str(user.id), kick)
         await self._after_change()
@@ -645,7 +649,8 @@ class CallHub:
             seat = await session.get(AgentSeat, user_id)
             if seat is None:
                 return [AgentState(status=AgentStatus.unavailable)]
-            caught_up: list[AgentState | CallOffer] = [AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)]
+            state = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
+            caught_up: list[AgentState | CallOffer] = [state]
             if seat.status == AgentStatus.offered and seat.call_id is not None:
                 call = await session.get(Call, seat.call_id)
                 if call is not None and call.offered_to == user_id and call.offer_expires_at is not None:
