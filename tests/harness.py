@@ -11,7 +11,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,6 +158,17 @@ class WsClient:
         except (AssertionError, TimeoutError):
             return
         raise AssertionError(f"unexpected {type_}: {message}")
+
+    async def expect_floor(self, until: Callable[[dict[str, Any]], bool], timeout: float = 10.0) -> dict[str, Any]:
+        """The floor (`floor` snapshots) once `until` holds for it: the latest one received, or a later one."""
+        latest = next((m for m in reversed(self.seen) if m["type"] == "floor"), None)
+        if latest is not None and until(latest):
+            return latest
+        deadline = time.monotonic() + timeout
+        while True:
+            floor = await self.expect("floor", timeout=max(0.01, deadline - time.monotonic()))
+            if until(floor):
+                return floor
 
     async def expect_closed(self, code: int, timeout: float = 5.0) -> None:
         """The server closes this connection with the given close code (an `error` saying why is expected)."""

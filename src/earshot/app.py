@@ -31,6 +31,7 @@ from earshot.inputs import InputGuard
 from earshot.outage import handle_database_outages
 from earshot.metrics.alerts import AlertWatcher, announce_on
 from earshot.metrics.facts import MetricsRecorder
+from earshot.metrics.floor import FloorPublisher
 from earshot.metrics.routes import router as metrics_router
 from earshot.recordings.routes import router as recordings_router
 from earshot.recordings.service import Recordings
@@ -78,7 +79,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cached_calls=settings.assist_cached_calls,
             overloaded=lambda: lag.seconds * 1000 > settings.assist_shed_loop_lag_ms,
         )
-        metrics = MetricsRecorder(db)
+        floor = FloorPublisher(db, hub.bus, settings.service_level_seconds, settings.floor_min_interval_seconds)
+        await floor.start()
+        app.state.floor = floor
+        hub.observers.append(floor.on_event)
+        metrics = MetricsRecorder(db, on_written=floor.changed)
         hub.observers.append(metrics.on_event)
         hub.agent_state_observers.append(metrics.on_agent_state)
         metrics.start()
@@ -108,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await close_summarizer()
             await alert_watcher.stop()
             await metrics.stop()
+            await floor.stop()
             await assist.provider.aclose()
             await transcription.stop()
             await db.close()

@@ -147,6 +147,9 @@ class Settings(BaseSettings):
     service_level_seconds: float = Field(
         default=20.0, description="A call answered within this many seconds meets the service level."
     )
+    floor_min_interval_seconds: float = Field(
+        default=0.25, ge=0.05, le=10, description="Least time between two live floor snapshots to a supervisor."
+    )
     metrics_check_seconds: float = Field(
         default=300.0, description="How often the KPI series are checked for drift; 0 turns alerts off."
     )

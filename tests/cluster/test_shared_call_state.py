@@ -203,3 +203,27 @@ async def test_the_grace_ends_the_call_when_the_customer_does_not_come_back(
     assert (ended["reason"], ended["ended_by"]) == ("dropped", "system")
     await agent.expect("agent_state", status="wrap_up")
     await supervisor.expect("call_ended", call_id=call_id)
+
+
+async def test_the_floor_shows_a_supervisor_what_happens_on_the_other_instance(
+    cluster: tuple[Instance, Instance],
+) -> None:
+    first, second = cluster
+    supervisor = await second.server.ws("/ws/supervisor", token=await second.server.login("supervisor"))
+    await supervisor.expect("floor")
+
+    def alex(floor: dict[str, object]) -> dict[str, object]:
+        return next(a for a in floor["agents"] if a["agent_name"] == "Alex Agent")  # type: ignore[attr-defined, index]
+
+    agent = await first.server.agent("agent1")
+    await supervisor.expect_floor(lambda f: alex(f)["state"] == "available")
+    call_id, _token, customer = await first.server.customer("Pat Caller")
+    await agent.expect("call_offer", call_id=call_id, timeout=10)
+    await agent.send({"type": "accept_offer", "call_id": call_id})
+    talking = await supervisor.expect_floor(lambda f: alex(f)["state"] == "in_call")
+    assert (alex(talking)["call_id"], alex(talking)["customer_name"]) == (call_id, "Pat Caller")
+    await customer.send({"type": "end_call"})
+    await agent.expect("call_ended", timeout=10)
+    await agent.send({"type": "wrap_up", "call_id": call_id, "disposition": "resolved", "notes": ""})
+    done = await supervisor.expect_floor(lambda f: f["today"]["resolution_rate"] == 1.0)  # type: ignore[index]
+    assert done["today"]["calls_handled"] == 1 and alex(done)["state"] == "available"

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from earshot.db import Base, UTCDateTime, utcnow
 
@@ -68,9 +68,18 @@ class AgentSeat(Base):
     status: Mapped[str] = mapped_column(String(16))  # AgentStatus
     call_id: Mapped[str | None] = mapped_column(String(32))
     idle_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When `status` last changed (the live floor's "time in state"); kept by `_status_changed`.
+    status_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     instance_id: Mapped[str | None] = mapped_column(String(32))
     connection_id: Mapped[str | None] = mapped_column(String(32))
     grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # disconnected agent away until
+
+    @validates("status")
+    def _status_changed(self, _key: str, status: str) -> str:
+        # Every writer of a seat's status (many places in the hub) gets the clock for free.
+        if status != self.status:
+            self.status_since = utcnow()
+        return status
 
 
 class SeatDecline(Base):

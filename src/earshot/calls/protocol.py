@@ -287,6 +287,66 @@ class MetricAlert(Message):
     created_at: datetime
 
 
+class Kpis(BaseModel):
+    """The KPIs of a period under the names the API, the CSV, the XLSX and the UI share (docs/metrics.md)."""
+
+    calls_handled: int
+    calls_abandoned: int
+    service_level: float | None
+    average_speed_of_answer_s: float | None
+    average_handle_time_s: float | None
+    first_response_time_s: float | None
+    resolution_rate: float | None
+    abandonment_rate: float | None
+    average_sentiment: float | None
+    negative_call_share: float | None
+    suggestion_acceptance_rate: float | None
+    utilization: float | None
+
+
+class FloorQueue(Message):
+    waiting: int = Field(description="Callers waiting for an agent (queued or ringing).")
+    longest_waiting_since: datetime | None = Field(description="When the longest-waiting caller was queued.")
+    longest_wait_s: float | None = Field(description="How long that caller had waited when this was sent.")
+    expected_wait_s: float | None = Field(
+        description="Estimated wait of a caller joining now; null when no agent is staffed or no handle time is known."
+    )
+    abandoned_last_hour: int = Field(description="Calls abandoned or dropped before an answer in the last hour.")
+
+
+class FloorAgentState(StrEnum):
+    available = "available"
+    offered = "offered"
+    in_call = "in_call"
+    wrap_up = "wrap_up"
+    unavailable = "unavailable"
+    offline = "offline"
+
+
+class FloorAgent(Message):
+    agent_id: int
+    agent_name: str
+    state: FloorAgentState
+    state_since: datetime | None = Field(description="When the agent entered this state; null when never seen.")
+    call_id: str | None = Field(description="The call being offered, in progress or wrapped up (watch it by this id).")
+    customer_name: str | None
+    sentiment: float | None = Field(description="The call's sentiment trend at its last scored customer line (-1..1).")
+    sentiment_label: Literal["negative", "neutral", "positive"] | None
+
+
+class Floor(Message):
+    """To supervisors: the floor now (queue, every agent, today's KPIs), sent on connect and after changes.
+
+    A fresh snapshot each time, at most a few per second; the newest `at` wins."""
+
+    type: Literal["floor"] = "floor"
+    at: datetime = Field(description="When the snapshot was read from the database.")
+    queue: FloorQueue
+    agents: list[FloorAgent]
+    today: Kpis = Field(description="Today's KPIs (UTC day), as GET /api/metrics/summary gives them.")
+    service_level_seconds: float
+
+
 class Resumed(Message):
     """Sent after the missed events of a `resume` (or the history of a `watch`) were replayed."""
 
@@ -489,6 +549,7 @@ ServerMessage = Annotated[
     | CallOffer
     | OfferRevoked
     | LiveCalls
+    | Floor
     | MetricAlert
     | Resumed
     | CallQueued

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
@@ -45,6 +45,9 @@ from earshot.calls.protocol import (
 from earshot.config import Settings
 from earshot.db import UNREACHABLE_MESSAGE, unreachable
 from earshot.inputs import DbSeq, UnacceptableJson, parse_json
+
+if TYPE_CHECKING:  # metrics reads calls; calls only hands it sockets
+    from earshot.metrics.floor import FloorPublisher
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -423,6 +426,8 @@ async def supervisor_socket(websocket: WebSocket) -> None:
     registered = _staff_sockets(websocket).add(user.id, signed_in.login_id, sign_out)
     connection.send(Hello(role=user.role, user=_user_info(user), server_version=__version__))
     await connection.follow(SUPERVISORS_CHANNEL, catch_up=lambda: _as_list(hub.live_calls()))
+    floor: FloorPublisher = websocket.app.state.floor
+    await floor.watch(id(connection), connection.send)
 
     async def watch(message: Watch) -> None:
         if not await hub.call_exists(message.call_id):
@@ -438,5 +443,6 @@ async def supervisor_socket(websocket: WebSocket) -> None:
             await sign_out("your account was changed; log in again")
         await _serve(websocket, connection, {"watch": watch, "unwatch": unwatch})
     finally:
+        floor.unwatch(id(connection))
         _staff_sockets(websocket).discard(registered)
         await connection.close()

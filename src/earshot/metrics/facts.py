@@ -139,8 +139,9 @@ class MetricsRecorder:
     `earshot metrics rebuild` restores call facts from the log.
     """
 
-    def __init__(self, db: Database, max_pending: int = 10_000) -> None:
+    def __init__(self, db: Database, max_pending: int = 10_000, on_written: Callable[[], None] | None = None) -> None:
         self.db = db
+        self.on_written = on_written  # e.g. the live floor, whose tiles read these rows
         self.max_pending = max_pending
         self.dropped = 0
         self._calls: set[str] = set()
@@ -203,6 +204,8 @@ class MetricsRecorder:
             await record_states(session, states)
             await refresh_call_facts(session, calls)
             await session.commit()
+        if calls and self.on_written is not None:
+            self.on_written()
 
 
 def facts_of(events: Iterable[CallEvent]) -> CallFacts | None:

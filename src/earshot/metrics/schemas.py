@@ -6,20 +6,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from earshot.calls.protocol import Kpis
 
-class Kpis(BaseModel):
-    calls_handled: int
-    calls_abandoned: int
-    service_level: float | None
-    average_speed_of_answer_s: float | None
-    average_handle_time_s: float | None
-    first_response_time_s: float | None
-    resolution_rate: float | None
-    abandonment_rate: float | None
-    average_sentiment: float | None
-    negative_call_share: float | None
-    suggestion_acceptance_rate: float | None
-    utilization: float | None
+__all__ = ["AgentRow", "AlertInfo", "KpiDefinitionInfo", "Kpis", "ReasonRow", "Summary", "TimeseriesPoint"]
 
 
 class Summary(Kpis):

@@ -62,6 +62,7 @@ export type ServerMessage =
   | CallOffer
   | OfferRevoked
   | LiveCalls
+  | Floor
   | MetricAlert
   | Resumed
   | CallQueued
@@ -144,6 +145,62 @@ export type QueuedAt = string;
 export type CallStatus = "queued" | "offered" | "active" | "ended";
 export type Calls = LiveCall[];
 export type Type21 = "live_calls";
+export type AgentId = number;
+export type AgentName1 = string;
+/**
+ * The call being offered, in progress or wrapped up (watch it by this id).
+ */
+export type CallId16 = string | null;
+export type CustomerName2 = string | null;
+/**
+ * The call's sentiment trend at its last scored customer line (-1..1).
+ */
+export type Sentiment = number | null;
+export type SentimentLabel = ("negative" | "neutral" | "positive") | null;
+export type FloorAgentState = "available" | "offered" | "in_call" | "wrap_up" | "unavailable" | "offline";
+/**
+ * When the agent entered this state; null when never seen.
+ */
+export type StateSince = string | null;
+export type Agents = FloorAgent[];
+/**
+ * When the snapshot was read from the database.
+ */
+export type At = string;
+/**
+ * Calls abandoned or dropped before an answer in the last hour.
+ */
+export type AbandonedLastHour = number;
+/**
+ * Estimated wait of a caller joining now; null when no agent is staffed or no handle time is known.
+ */
+export type ExpectedWaitS = number | null;
+/**
+ * How long that caller had waited when this was sent.
+ */
+export type LongestWaitS = number | null;
+/**
+ * When the longest-waiting caller was queued.
+ */
+export type LongestWaitingSince = string | null;
+/**
+ * Callers waiting for an agent (queued or ringing).
+ */
+export type Waiting = number;
+export type ServiceLevelSeconds = number;
+export type AbandonmentRate = number | null;
+export type AverageHandleTimeS = number | null;
+export type AverageSentiment = number | null;
+export type AverageSpeedOfAnswerS = number | null;
+export type CallsAbandoned = number;
+export type CallsHandled = number;
+export type FirstResponseTimeS = number | null;
+export type NegativeCallShare = number | null;
+export type ResolutionRate = number | null;
+export type ServiceLevel = number | null;
+export type SuggestionAcceptanceRate = number | null;
+export type Utilization = number | null;
+export type Type22 = "floor";
 export type Baseline = number;
 /**
  * The hour judged (or the first call of a streak).
@@ -170,39 +227,27 @@ export type Scope = string;
  * Robust z-score against the baseline (the streak's length for a streak).
  */
 export type Score = number;
-export type Type22 = "metric_alert";
+export type Type23 = "metric_alert";
 export type Value = number;
-export type CallId16 = string;
+export type CallId17 = string;
 export type LastSeq1 = number;
 export type Replayed = number;
-export type Type23 = "resumed";
-/**
- * Wall-clock time the event was logged (UTC).
- */
-export type At = string;
-export type CallId17 = string;
-export type Channel2 = string;
-export type CustomerName2 = string;
-/**
- * Milliseconds from the start of the call (when it was queued).
- */
-export type OffsetMs = number;
-export type Seq = number;
-export type Type24 = "call_queued";
-export type AgentId = number;
-export type AgentName1 = string;
+export type Type24 = "resumed";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At1 = string;
 export type CallId18 = string;
+export type Channel2 = string;
+export type CustomerName3 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs1 = number;
-export type Seq1 = number;
-export type Type25 = "call_offered";
+export type OffsetMs = number;
+export type Seq = number;
+export type Type25 = "call_queued";
 export type AgentId1 = number;
+export type AgentName2 = string;
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -211,12 +256,10 @@ export type CallId19 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs2 = number;
-export type Reason1 = "declined" | "expired" | "disconnected";
-export type Seq2 = number;
-export type Type26 = "offer_declined";
+export type OffsetMs1 = number;
+export type Seq1 = number;
+export type Type26 = "call_offered";
 export type AgentId2 = number;
-export type AgentName2 = string;
 /**
  * Wall-clock time the event was logged (UTC).
  */
@@ -225,15 +268,29 @@ export type CallId20 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs3 = number;
-export type Seq3 = number;
-export type Type27 = "call_started";
+export type OffsetMs2 = number;
+export type Reason1 = "declined" | "expired" | "disconnected";
+export type Seq2 = number;
+export type Type27 = "offer_declined";
+export type AgentId3 = number;
+export type AgentName3 = string;
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At4 = string;
-export type Author = string;
 export type CallId21 = string;
+/**
+ * Milliseconds from the start of the call (when it was queued).
+ */
+export type OffsetMs3 = number;
+export type Seq3 = number;
+export type Type28 = "call_started";
+/**
+ * Wall-clock time the event was logged (UTC).
+ */
+export type At5 = string;
+export type Author = string;
+export type CallId22 = string;
 /**
  * The sender's `client_id` of the `chat` it sent.
  */
@@ -245,35 +302,35 @@ export type OffsetMs4 = number;
 export type Seq4 = number;
 export type Speaker = "customer" | "agent";
 export type Text1 = string;
-export type Type28 = "chat";
+export type Type29 = "chat";
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At5 = string;
-export type CallId22 = string;
+export type At6 = string;
+export type CallId23 = string;
 export type GraceSeconds = number;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs5 = number;
 export type Seq5 = number;
-export type Type29 = "party_disconnected";
-/**
- * Wall-clock time the event was logged (UTC).
- */
-export type At6 = string;
-export type CallId23 = string;
-/**
- * Milliseconds from the start of the call (when it was queued).
- */
-export type OffsetMs6 = number;
-export type Seq6 = number;
-export type Type30 = "party_reconnected";
+export type Type30 = "party_disconnected";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At7 = string;
 export type CallId24 = string;
+/**
+ * Milliseconds from the start of the call (when it was queued).
+ */
+export type OffsetMs6 = number;
+export type Seq6 = number;
+export type Type31 = "party_reconnected";
+/**
+ * Wall-clock time the event was logged (UTC).
+ */
+export type At8 = string;
+export type CallId25 = string;
 /**
  * Offset of the end of speech (of the audio heard so far, for partials).
  */
@@ -290,7 +347,7 @@ export type StableText = string;
  */
 export type StartMs = number;
 export type Text2 = string;
-export type Type31 = "transcript";
+export type Type32 = "transcript";
 /**
  * Same for every partial and the final of one utterance.
  */
@@ -298,8 +355,8 @@ export type UtteranceId = string;
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At8 = string;
-export type CallId25 = string;
+export type At9 = string;
+export type CallId26 = string;
 export type Email = string | null;
 export type Id2 = number;
 export type Name = string;
@@ -336,12 +393,12 @@ export type OffsetMs8 = number;
 export type Reason2 = "caller_id" | "attached" | "updated";
 export type Seq8 = number;
 export type Status4 = "matched" | "ambiguous" | "unknown";
-export type Type32 = "customer_context";
+export type Type33 = "customer_context";
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At9 = string;
-export type CallId26 = string;
+export type At10 = string;
+export type CallId27 = string;
 export type Confidence = number;
 export type Label = "negative" | "neutral" | "positive";
 /**
@@ -352,7 +409,7 @@ export type Score2 = number;
 export type Seq9 = number;
 export type Trend = number;
 export type TrendDelta = number;
-export type Type33 = "sentiment";
+export type Type34 = "sentiment";
 /**
  * `seq` of the transcript or chat event it scores.
  */
@@ -360,8 +417,8 @@ export type UtteranceSeq = number;
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At10 = string;
-export type CallId27 = string;
+export type At11 = string;
+export type CallId28 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
@@ -370,7 +427,7 @@ export type Reason3 = string;
 export type Score3 = number;
 export type Seq10 = number;
 export type Trend1 = number;
-export type Type34 = "sentiment_alert";
+export type Type35 = "sentiment_alert";
 export type UtteranceSeq1 = number;
 export type Action =
   | "ask_question"
@@ -395,8 +452,8 @@ export type AnswersSeq = number;
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At11 = string;
-export type CallId28 = string;
+export type At12 = string;
+export type CallId29 = string;
 export type Confidence1 = number;
 /**
  * Milliseconds from the start of the call (when it was queued).
@@ -410,27 +467,27 @@ export type Title = string;
 export type Sources = SourceRef[];
 export type Suggestion = string;
 export type SuggestionId1 = string;
-export type Type35 = "suggestion";
+export type Type36 = "suggestion";
 export type Utterance = string;
 export type Accepted1 = boolean;
-export type AgentId3 = number;
+export type AgentId4 = number;
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At12 = string;
-export type CallId29 = string;
+export type At13 = string;
+export type CallId30 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs12 = number;
 export type Seq12 = number;
 export type SuggestionId2 = string;
-export type Type36 = "suggestion_feedback";
+export type Type37 = "suggestion_feedback";
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At13 = string;
-export type CallId30 = string;
+export type At14 = string;
+export type CallId31 = string;
 export type EndedBy = "customer" | "agent" | "system";
 /**
  * Milliseconds from the start of the call (when it was queued).
@@ -438,19 +495,19 @@ export type EndedBy = "customer" | "agent" | "system";
 export type OffsetMs13 = number;
 export type Reason4 = "hangup" | "dropped" | "abandoned" | "shutdown";
 export type Seq13 = number;
-export type Type37 = "call_ended";
+export type Type38 = "call_ended";
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At14 = string;
-export type CallId31 = string;
+export type At15 = string;
+export type CallId32 = string;
 export type Notes1 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs14 = number;
 export type Seq14 = number;
-export type Type38 = "call_wrapped_up";
+export type Type39 = "call_wrapped_up";
 /**
  * What the agent did: actions taken, suggestions used.
  */
@@ -458,8 +515,8 @@ export type Actions = string[];
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At15 = string;
-export type CallId32 = string;
+export type At16 = string;
+export type CallId33 = string;
 export type FollowUps = string[];
 export type Notes2 = string;
 /**
@@ -484,19 +541,19 @@ export type SentimentEnd = number | null;
  */
 export type SentimentStart = number | null;
 export type Seq15 = number;
-export type Type39 = "call_summary";
+export type Type40 = "call_summary";
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At16 = string;
-export type CallId33 = string;
+export type At17 = string;
+export type CallId34 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs16 = number;
 export type Reason6 = string;
 export type Seq16 = number;
-export type Type40 = "recording_failed";
+export type Type41 = "recording_failed";
 
 export interface Protocol {
   client?: ClientMessage;
@@ -671,6 +728,53 @@ export interface LiveCall {
   status: CallStatus;
 }
 /**
+ * To supervisors: the floor now (queue, every agent, today's KPIs), sent on connect and after changes.
+ *
+ * A fresh snapshot each time, at most a few per second; the newest `at` wins.
+ */
+export interface Floor {
+  agents: Agents;
+  at: At;
+  queue: FloorQueue;
+  service_level_seconds: ServiceLevelSeconds;
+  today: Kpis;
+  type: Type22;
+}
+export interface FloorAgent {
+  agent_id: AgentId;
+  agent_name: AgentName1;
+  call_id: CallId16;
+  customer_name: CustomerName2;
+  sentiment: Sentiment;
+  sentiment_label: SentimentLabel;
+  state: FloorAgentState;
+  state_since: StateSince;
+}
+export interface FloorQueue {
+  abandoned_last_hour: AbandonedLastHour;
+  expected_wait_s: ExpectedWaitS;
+  longest_wait_s: LongestWaitS;
+  longest_waiting_since: LongestWaitingSince;
+  waiting: Waiting;
+}
+/**
+ * Today's KPIs (UTC day), as GET /api/metrics/summary gives them.
+ */
+export interface Kpis {
+  abandonment_rate: AbandonmentRate;
+  average_handle_time_s: AverageHandleTimeS;
+  average_sentiment: AverageSentiment;
+  average_speed_of_answer_s: AverageSpeedOfAnswerS;
+  calls_abandoned: CallsAbandoned;
+  calls_handled: CallsHandled;
+  first_response_time_s: FirstResponseTimeS;
+  negative_call_share: NegativeCallShare;
+  resolution_rate: ResolutionRate;
+  service_level: ServiceLevel;
+  suggestion_acceptance_rate: SuggestionAcceptanceRate;
+  utilization: Utilization;
+}
+/**
  * To supervisors: a KPI drifted from its own history (see docs/metrics.md); listed until acknowledged.
  */
 export interface MetricAlert {
@@ -682,81 +786,81 @@ export interface MetricAlert {
   message: Message1;
   scope: Scope;
   score: Score;
-  type: Type22;
+  type: Type23;
   value: Value;
 }
 /**
  * Sent after the missed events of a `resume` (or the history of a `watch`) were replayed.
  */
 export interface Resumed {
-  call_id: CallId16;
+  call_id: CallId17;
   last_seq: LastSeq1;
   replayed: Replayed;
-  type: Type23;
-}
-export interface CallQueued {
-  at: At;
-  call_id: CallId17;
-  channel: Channel2;
-  customer_name: CustomerName2;
-  offset_ms: OffsetMs;
-  seq: Seq;
   type: Type24;
 }
-export interface CallOffered {
-  agent_id: AgentId;
-  agent_name: AgentName1;
+export interface CallQueued {
   at: At1;
   call_id: CallId18;
-  offset_ms: OffsetMs1;
-  seq: Seq1;
+  channel: Channel2;
+  customer_name: CustomerName3;
+  offset_ms: OffsetMs;
+  seq: Seq;
   type: Type25;
 }
-export interface OfferDeclined {
+export interface CallOffered {
   agent_id: AgentId1;
+  agent_name: AgentName2;
   at: At2;
   call_id: CallId19;
+  offset_ms: OffsetMs1;
+  seq: Seq1;
+  type: Type26;
+}
+export interface OfferDeclined {
+  agent_id: AgentId2;
+  at: At3;
+  call_id: CallId20;
   offset_ms: OffsetMs2;
   reason: Reason1;
   seq: Seq2;
-  type: Type26;
-}
-export interface CallStarted {
-  agent_id: AgentId2;
-  agent_name: AgentName2;
-  at: At3;
-  call_id: CallId20;
-  offset_ms: OffsetMs3;
-  seq: Seq3;
   type: Type27;
 }
-export interface Chat {
+export interface CallStarted {
+  agent_id: AgentId3;
+  agent_name: AgentName3;
   at: At4;
-  author: Author;
   call_id: CallId21;
+  offset_ms: OffsetMs3;
+  seq: Seq3;
+  type: Type28;
+}
+export interface Chat {
+  at: At5;
+  author: Author;
+  call_id: CallId22;
   client_id: ClientId1;
   offset_ms: OffsetMs4;
   seq: Seq4;
   speaker: Speaker;
   text: Text1;
-  type: Type28;
+  type: Type29;
 }
 export interface PartyDisconnected {
-  at: At5;
-  call_id: CallId22;
+  at: At6;
+  call_id: CallId23;
   grace_seconds: GraceSeconds;
   offset_ms: OffsetMs5;
   seq: Seq5;
   speaker: Speaker;
-  type: Type29;
+  type: Type30;
 }
 export interface PartyReconnected {
-  at: At6;
-  call_id: CallId23;
+  at: At7;
+  call_id: CallId24;
   offset_ms: OffsetMs6;
   seq: Seq6;
   speaker: Speaker;
-  type: Type30;
+  type: Type31;
 }
 /**
  * What a party said. Partials (`final: false`) stream while they speak and are not logged
@@ -764,8 +868,8 @@ export interface PartyReconnected {
  * The final (`final: true`) is logged and carries the utterance's start and end offsets.
  */
 export interface Transcript {
-  at: At7;
-  call_id: CallId24;
+  at: At8;
+  call_id: CallId25;
   end_ms: EndMs;
   final: Final;
   offset_ms: OffsetMs7;
@@ -774,22 +878,22 @@ export interface Transcript {
   stable_text: StableText;
   start_ms: StartMs;
   text: Text2;
-  type: Type31;
+  type: Type32;
   utterance_id: UtteranceId;
 }
 /**
  * To staff: who the caller is. `ambiguous` lists candidates for the agent to pick from.
  */
 export interface CustomerContextEvent {
-  at: At8;
-  call_id: CallId25;
+  at: At9;
+  call_id: CallId26;
   candidates: Candidates;
   customer: CustomerContext | null;
   offset_ms: OffsetMs8;
   reason: Reason2;
   seq: Seq8;
   status: Status4;
-  type: Type32;
+  type: Type33;
 }
 /**
  * A search hit or a candidate for an ambiguous caller.
@@ -837,8 +941,8 @@ export interface OrderInfo {
  * To staff: the mood of one customer utterance or chat message, and the call's trend.
  */
 export interface SentimentEvent {
-  at: At9;
-  call_id: CallId26;
+  at: At10;
+  call_id: CallId27;
   confidence: Confidence;
   label: Label;
   offset_ms: OffsetMs9;
@@ -846,21 +950,21 @@ export interface SentimentEvent {
   seq: Seq9;
   trend: Trend;
   trend_delta: TrendDelta;
-  type: Type33;
+  type: Type34;
   utterance_seq: UtteranceSeq;
 }
 /**
  * To staff: a very negative utterance, or a sharp fall of the trend.
  */
 export interface SentimentAlert {
-  at: At10;
-  call_id: CallId27;
+  at: At11;
+  call_id: CallId28;
   offset_ms: OffsetMs10;
   reason: Reason3;
   score: Score3;
   seq: Seq10;
   trend: Trend1;
-  type: Type34;
+  type: Type35;
   utterance_seq: UtteranceSeq1;
 }
 /**
@@ -869,8 +973,8 @@ export interface SentimentAlert {
 export interface SuggestionEvent {
   action: Action;
   answers_seq: AnswersSeq;
-  at: At11;
-  call_id: CallId28;
+  at: At12;
+  call_id: CallId29;
   confidence: Confidence1;
   offset_ms: OffsetMs11;
   provider: Provider;
@@ -879,7 +983,7 @@ export interface SuggestionEvent {
   sources: Sources;
   suggestion: Suggestion;
   suggestion_id: SuggestionId1;
-  type: Type35;
+  type: Type36;
   utterance: Utterance;
 }
 /**
@@ -891,31 +995,31 @@ export interface SourceRef {
 }
 export interface SuggestionFeedbackEvent {
   accepted: Accepted1;
-  agent_id: AgentId3;
-  at: At12;
-  call_id: CallId29;
+  agent_id: AgentId4;
+  at: At13;
+  call_id: CallId30;
   offset_ms: OffsetMs12;
   seq: Seq12;
   suggestion_id: SuggestionId2;
-  type: Type36;
+  type: Type37;
 }
 export interface CallEnded {
-  at: At13;
-  call_id: CallId30;
+  at: At14;
+  call_id: CallId31;
   ended_by: EndedBy;
   offset_ms: OffsetMs13;
   reason: Reason4;
   seq: Seq13;
-  type: Type37;
+  type: Type38;
 }
 export interface CallWrappedUp {
-  at: At14;
-  call_id: CallId31;
+  at: At15;
+  call_id: CallId32;
   disposition: Disposition;
   notes: Notes1;
   offset_ms: OffsetMs14;
   seq: Seq14;
-  type: Type38;
+  type: Type39;
 }
 /**
  * To staff: what the call was about, what was done and how it ended; logged when it ends.
@@ -924,8 +1028,8 @@ export interface CallWrappedUp {
  */
 export interface CallSummaryEvent {
   actions: Actions;
-  at: At15;
-  call_id: CallId32;
+  at: At16;
+  call_id: CallId33;
   follow_ups: FollowUps;
   notes: Notes2;
   offset_ms: OffsetMs15;
@@ -935,16 +1039,16 @@ export interface CallSummaryEvent {
   sentiment_end: SentimentEnd;
   sentiment_start: SentimentStart;
   seq: Seq15;
-  type: Type39;
+  type: Type40;
 }
 /**
  * To staff: the call's audio could not be written; the call goes on, unrecorded from here.
  */
 export interface RecordingFailed {
-  at: At16;
-  call_id: CallId33;
+  at: At17;
+  call_id: CallId34;
   offset_ms: OffsetMs16;
   reason: Reason6;
   seq: Seq16;
-  type: Type40;
+  type: Type41;
 }
