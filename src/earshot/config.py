@@ -147,6 +147,9 @@ class Settings(BaseSettings):
     service_level_seconds: float = Field(
         default=20.0, description="A call answered within this many seconds meets the service level."
     )
+    demo_history_days: int = Field(
+        default=60, ge=0, le=400, description="Days of simulated call history `serve --demo` writes into an empty database."
+    )
     floor_min_interval_seconds: float = Field(
         default=0.25, ge=0.05, le=10, description="Least time between two live floor snapshots to a supervisor."
     )

@@ -118,7 +118,9 @@ class AlertWatcher:
         since = int((now - timedelta(days=1)).timestamp())
         rows = await session.execute(
             select(CallFactsRow.agent_id, CallFactsRow.ended_negative, CallFactsRow.queued_at)
-            .where(CallFactsRow.queued_epoch >= since, CallFactsRow.handled == 1, CallFactsRow.scored == 1)
+            # Bounded by `now` too: a check of an earlier hour (the demo history's) sees no later calls.
+            .where(CallFactsRow.queued_epoch >= since, CallFactsRow.queued_epoch < int(now.timestamp()),
+                   CallFactsRow.handled == 1, CallFactsRow.scored == 1)
             .order_by(CallFactsRow.agent_id, CallFactsRow.queued_epoch)
         )
         by_agent: dict[int, list[tuple[bool, datetime]]] = {}

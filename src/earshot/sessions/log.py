@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from earshot.calls.models import Call
@@ -23,23 +23,46 @@ async def append_event(
     The seq comes from an atomic increment of `calls.last_seq`, so two writers (even on two
     instances) can never hand out the same number.
     """
-    seq = (
+    return (await append_events(session, call, [(event_type, payload, at)]))[0]
+
+
+async def append_events(
+    session: AsyncSession, call: Call, entries: Sequence[tuple[str, dict[str, Any], datetime | None]]
+) -> list[CallEvent]:
+    """Append several events in order with the call's next seqs, reserved by one increment; the caller commits.
+
+    Times given must not go backwards; a missing time is read once the seqs are ours. A single
+    event is added to the session; a batch is inserted in one statement, and the events returned
+    are then not attached to it (their `id` is not read back).
+    """
+    last = (
         await session.execute(
-            update(Call).where(Call.id == call.id).values(last_seq=Call.last_seq + 1).returning(Call.last_seq)
+            update(Call)
+            .where(Call.id == call.id)
+            .values(last_seq=Call.last_seq + len(entries))
+            .returning(Call.last_seq)
         )
     ).scalar_one()
-    call.last_seq = seq
+    call.last_seq = last
     # The clock is read only once the seq is ours: the increment holds the call's row (and on
     # SQLite the whole database) until commit, so times taken after it follow seq order and a
     # replay never has to wait a negative delay. Reading it earlier let two concurrent writers
     # (an assist stage and the call's own path) store seq n+1 with an earlier time than seq n.
-    at = at or utcnow()
-    offset_ms = max(0, int((at - call.queued_at).total_seconds() * 1000))
-    event = CallEvent(call_id=call.id, seq=seq, type=event_type, payload=payload, created_at=at, offset_ms=offset_ms)
-    # Validate before storing: the log must only ever hold messages the protocol can carry.
-    to_message(event)
-    session.add(event)
-    return event
+    now = utcnow()
+    events = []
+    for seq, (event_type, payload, at) in enumerate(entries, last - len(entries) + 1):
+        at = at or now
+        offset_ms = max(0, int((at - call.queued_at).total_seconds() * 1000))
+        event = CallEvent(call_id=call.id, seq=seq, type=event_type, payload=payload, created_at=at, offset_ms=offset_ms)
+        # Validate before storing: the log must only ever hold messages the protocol can carry.
+        to_message(event)
+        events.append(event)
+    if len(events) == 1:
+        session.add(events[0])
+    else:  # one statement for the batch (the ORM inserts SQLite rows one by one); these stay unattached
+        columns = ("call_id", "seq", "type", "payload", "created_at", "offset_ms")
+        await session.execute(insert(CallEvent), [{name: getattr(e, name) for name in columns} for e in events])
+    return events
 
 
 async def read_events(

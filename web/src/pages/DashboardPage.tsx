@@ -3,10 +3,13 @@ import { useSearchParams } from "react-router-dom";
 import { AgentBoard } from "../components/AgentBoard";
 import { AppHeader } from "../components/AppHeader";
 import { KpiChart } from "../components/KpiChart";
+import { ConnectionBanner } from "../components/ConnectionBanner";
 import { KpiTile } from "../components/KpiTile";
+import { LiveFloor } from "../components/LiveFloor";
 import { MetricAlerts } from "../components/MetricAlerts";
 import { MetricsFilterBar } from "../components/MetricsFilterBar";
 import { ReasonTable } from "../components/ReasonTable";
+import { useAuth } from "../lib/auth";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import {
   CHARTS,
@@ -16,6 +19,7 @@ import {
   csvUrl,
   filtersFromSearch,
   formatKpi,
+  isPlainToday,
   kpiInfo,
   kpiLabel,
   metricsQuery,
@@ -24,6 +28,8 @@ import {
   type DashboardFilters,
   type ExportTable,
 } from "../state/dashboard";
+import { floorReducer, initialFloorView, todayKey, type FloorView } from "../state/floor";
+import { useCallSocket } from "../state/useCallSocket";
 import { useDashboard } from "../state/useDashboard";
 
 function CsvLink({ table, filters, what }: { table: ExportTable; filters: DashboardFilters; what: string }) {
@@ -39,8 +45,17 @@ export function DashboardPage() {
   useDocumentTitle("Dashboard");
   const [search, setSearch] = useSearchParams();
   const filters = useMemo(() => filtersFromSearch(search.toString(), new Date()), [search]);
-  const dashboard = useDashboard(filters);
+  const { expire } = useAuth();
+  const [live, socket] = useCallSocket<FloorView>({
+    path: () => "/ws/supervisor",
+    reducer: floorReducer,
+    initial: initialFloorView,
+    onUnauthorized: expire,
+  });
+  const dashboard = useDashboard(filters, `${todayKey(live.floor)}|${live.alerts.length}`);
   const { data, definitions } = dashboard;
+  // Today with no filter is exactly what the floor pushes: its tiles move with every call.
+  const tiles = isPlainToday(filters, new Date()) && live.floor ? live.floor.today : data.summary;
   const kpis = useMemo(() => kpiInfo(definitions), [definitions]);
   const shown = data.loadedFor ?? filters;
   const charts = useMemo(
@@ -74,6 +89,14 @@ export function DashboardPage() {
           </div>
         </div>
 
+        <section className="card" aria-labelledby="floor-title">
+          <div className="section-header">
+            <h2 id="floor-title">Live floor</h2>
+            <ConnectionBanner status={socket.status} />
+          </div>
+          <LiveFloor floor={live.floor} />
+        </section>
+
         <section className="card" aria-label="Filters">
           <MetricsFilterBar filters={filters} agents={dashboard.agentOptions} onChange={(next) => setSearch(metricsQuery(next), { replace: true })} />
         </section>
@@ -103,7 +126,7 @@ export function DashboardPage() {
           </div>
           <dl className="kpi-grid">
             {kpis.map((kpi) => (
-              <KpiTile key={kpi.key} kpi={kpi.key} label={kpi.label} definition={kpi.definition} value={data.summary ? formatKpi(kpi.key, data.summary) : "…"} />
+              <KpiTile key={kpi.key} kpi={kpi.key} label={kpi.label} definition={kpi.definition} value={tiles ? formatKpi(kpi.key, tiles) : "…"} />
             ))}
           </dl>
         </section>

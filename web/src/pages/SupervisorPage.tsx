@@ -9,10 +9,11 @@ import { AISuggestionPanel, SentimentTrend } from "@earshot/ui";
 import { ACTION_LABEL } from "../components/AssistPanel";
 import { Timeline } from "../components/Timeline";
 import { useState } from "react";
+import { useSearchParams } from "react-router-dom";
 import { ApiError, api } from "../lib/api";
 import { useAuth } from "../lib/auth";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
-import { initialSupervisorView, supervisorReducer, type SupervisorAction } from "../state/supervisor";
+import { initialSupervisorView, supervisorReducer, watchingFrom, type SupervisorAction } from "../state/supervisor";
 import { useCallSocket } from "../state/useCallSocket";
 import { useRecentCalls } from "../state/useRecentCalls";
 
@@ -20,10 +21,13 @@ import { useRecentCalls } from "../state/useRecentCalls";
 export function SupervisorPage() {
   const { expire } = useAuth();
   useDocumentTitle("Supervisor");
+  // The dashboard's floor links here with `?watch=<call_id>`: follow that call from the start.
+  const [search] = useSearchParams();
+  const [initial] = useState(() => watchingFrom(search.get("watch")));
   const [view, socket] = useCallSocket<typeof initialSupervisorView, SupervisorAction>({
     path: () => "/ws/supervisor",
     reducer: supervisorReducer,
-    initial: initialSupervisorView,
+    initial,
     // After a reconnect, watch again: the server replays the call and the reducer drops repeats.
     onOpen: (state) => (state.watched.callId && state.live ? [{ type: "watch", call_id: state.watched.callId }] : []),
     onUnauthorized: expire,

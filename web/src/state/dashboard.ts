@@ -90,6 +90,12 @@ export function metricsQuery(filters: DashboardFilters, withInterval = true): st
   return params.toString();
 }
 
+/** Today (UTC) with no agent, channel or disposition filter: the figures the live floor pushes. */
+export function isPlainToday(filters: DashboardFilters, now: Date): boolean {
+  const today = utcDate(now);
+  return filters.from === today && filters.to === today && !filters.agentId && !filters.channel && !filters.disposition;
+}
+
 export type ExportTable = "summary" | "timeseries" | "agents" | "reasons";
 
 export function csvUrl(table: ExportTable, filters: DashboardFilters): string {

@@ -38,6 +38,11 @@ export function callClock(call: Pick<LiveCall, "queued_at" | "answered_at">): { 
   return call.answered_at ? { since: call.answered_at, label: "In call for" } : { since: call.queued_at, label: "Waiting for" };
 }
 
+/** The console's first state: following `callId` live when one is given (the socket then asks to watch it). */
+export function watchingFrom(callId: string | null): SupervisorView {
+  return callId && /^[0-9a-f]{32}$/.test(callId) ? { ...initialSupervisorView, watched: emptyCall(callId), live: true } : initialSupervisorView;
+}
+
 export function supervisorReducer(view: SupervisorView, action: SupervisorAction): SupervisorView {
   if (action.type === "watching") return { ...view, watched: emptyCall(action.call_id), live: action.call_id !== null };
   if (action.type === "history") {

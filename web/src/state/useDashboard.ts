@@ -11,9 +11,8 @@ import {
   type TimeseriesPoint,
 } from "../lib/api";
 import { filtersProblem, mergeAgentOptions, metricsQuery, type DashboardFilters } from "./dashboard";
+import { includesToday } from "./floor";
 
-// Calls end all the time; a supervisor watching today's figures sees them move without reloading.
-const REFRESH_MS = 30_000;
 
 export interface DashboardData {
   summary: MetricsSummary | null;
@@ -41,7 +40,11 @@ function message(caught: unknown, fallback: string): string {
   return caught instanceof ApiError ? caught.message : fallback;
 }
 
-export function useDashboard(filters: DashboardFilters): Dashboard {
+/**
+ * `liveKey` changes whenever the live floor says today's figures moved or an alert was raised:
+ * a period that includes today is then loaded again (pushed, not polled).
+ */
+export function useDashboard(filters: DashboardFilters, liveKey = ""): Dashboard {
   const [data, setData] = useState<DashboardData>(EMPTY);
   const [definitions, setDefinitions] = useState<KpiDefinition[]>([]);
   const [alerts, setAlerts] = useState<MetricAlert[]>([]);
@@ -85,9 +88,14 @@ export function useDashboard(filters: DashboardFilters): Dashboard {
 
   useEffect(() => {
     void load();
-    const handle = setInterval(() => void load(), REFRESH_MS);
-    return () => clearInterval(handle);
   }, [load]);
+
+  const live = includesToday(filters.from, filters.to, new Date());
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  useEffect(() => {
+    if (liveKey && live) void loadRef.current();
+  }, [liveKey, live]);
 
   useEffect(() => {
     metricsApi
