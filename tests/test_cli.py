@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -21,10 +22,10 @@ def _run(args: list[str], data_dir: Path, **kwargs: object) -> subprocess.Comple
     return subprocess.run([*EARSHOT, *args], env=env, capture_output=True, text=True, timeout=60, **kwargs)  # type: ignore[call-overload]
 
 
-def _start_server(data_dir: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(data_dir: Path, *args: str, **settings: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start `earshot serve` and wait until it answers; returns the process and its base URL."""
     port = free_port()
-    env = {**os.environ, "EARSHOT_DATA_DIR": str(data_dir), "EARSHOT_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "EARSHOT_DATA_DIR": str(data_dir), "EARSHOT_LOG_LEVEL": "WARNING", **settings}
     process = subprocess.Popen([*EARSHOT, "serve", "--port", str(port), *args], env=env)
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -64,8 +65,10 @@ def test_schema_prints_both_directions(tmp_path: Path) -> None:
 
 
 def test_serve_demo_seeds_once_and_answers_health(tmp_path: Path) -> None:
+    history: list[int] = []
     for _attempt in range(2):  # the second start must not fail or duplicate anything
-        process, base_url = _start_server(tmp_path, "--demo")
+        # A few days of history are enough here (tests/test_demo_history.py looks at it closely).
+        process, base_url = _start_server(tmp_path, "--demo", EARSHOT_DEMO_HISTORY_DAYS="3")
         try:
             assert httpx.get(f"{base_url}/api/health").json()["database"] == "ok"
             login = httpx.post(f"{base_url}/api/auth/login", json={"username": "admin", "password": "admin-demo-pass"})
@@ -73,8 +76,12 @@ def test_serve_demo_seeds_once_and_answers_health(tmp_path: Path) -> None:
             headers = {"Authorization": f"Bearer {login.json()['token']}"}
             users = httpx.get(f"{base_url}/api/users", headers=headers).json()
             assert sorted(u["username"] for u in users) == ["admin", "agent1", "agent2", "agent3", "supervisor"]
+            days = {"from": str(date.today() - timedelta(days=3)), "to": str(date.today())}
+            kpis = httpx.get(f"{base_url}/api/metrics/summary", headers=headers, params=days).json()
+            history.append(kpis["calls_handled"] + kpis["calls_abandoned"])
         finally:
             _stop(process)
+    assert history[0] > 0 and history[1] == history[0]
 
 
 def test_serve_without_demo_creates_no_known_accounts(tmp_path: Path) -> None:

@@ -60,7 +60,15 @@ export async function startEarshot(extraEnv: Record<string, string> = {}): Promi
   const binary = process.env.EARSHOT_BIN ?? join(ROOT, ".venv", "bin", "earshot");
   const child: ChildProcess = spawn(binary, ["serve", "--demo", "--port", String(port)], {
     // Recording on whatever the default is: the browser tests play and check the calls' recordings.
-    env: { ...process.env, EARSHOT_DATA_DIR: dataDir, EARSHOT_LOG_LEVEL: "WARNING", EARSHOT_RECORDING_ENABLED: "true", ...extraEnv },
+    // No made-up call history unless a test asks for it: writing weeks of calls slows every start.
+    env: {
+      ...process.env,
+      EARSHOT_DATA_DIR: dataDir,
+      EARSHOT_LOG_LEVEL: "WARNING",
+      EARSHOT_RECORDING_ENABLED: "true",
+      EARSHOT_DEMO_HISTORY_DAYS: "0",
+      ...extraEnv,
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   let spawnError: Error | null = null;

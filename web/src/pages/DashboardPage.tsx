@@ -55,6 +55,8 @@ export function DashboardPage() {
   const dashboard = useDashboard(filters, `${todayKey(live.floor)}|${live.alerts.length}`);
   const { data, definitions } = dashboard;
   // Today with no filter is exactly what the floor pushes: its tiles move with every call.
+  // Every agent is on the floor, also those with nothing in the period: their alerts get a name.
+  const floorAgents = useMemo(() => (live.floor?.agents ?? []).map((agent) => ({ id: agent.agent_id, name: agent.agent_name })), [live.floor]);
   const tiles = isPlainToday(filters, new Date()) && live.floor ? live.floor.today : data.summary;
   const kpis = useMemo(() => kpiInfo(definitions), [definitions]);
   const shown = data.loadedFor ?? filters;
@@ -114,7 +116,7 @@ export function DashboardPage() {
           <MetricAlerts
             alerts={dashboard.alerts}
             kpiLabel={(key) => kpiLabel(key, definitions)}
-            scopeLabel={(scope) => alertScope(scope, dashboard.agentOptions)}
+            scopeLabel={(scope) => alertScope(scope, [...dashboard.agentOptions, ...floorAgents])}
             onAcknowledge={dashboard.acknowledge}
           />
         </section>

@@ -179,8 +179,16 @@ export function kpiInfo(definitions: KpiDefinition[]): KpiInfo[] {
   }));
 }
 
+/** What an agent's alert (not a KPI of its own) is called. */
+const ALERT_LABELS: Record<string, string> = { negative_streak: "Negative calls in a row" };
+
 export function kpiLabel(key: string, definitions: KpiDefinition[]): string {
-  return definitions.find((definition) => definition.key === key)?.label ?? KPIS.find((kpi) => kpi.key === key)?.label ?? key;
+  return (
+    definitions.find((definition) => definition.key === key)?.label ??
+    KPIS.find((kpi) => kpi.key === key)?.label ??
+    ALERT_LABELS[key] ??
+    key
+  );
 }
 
 /** The columns of the per-agent table, as the issue lists them. */
