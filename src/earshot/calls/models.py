@@ -39,7 +39,7 @@ class Call(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # the floor's "abandoned in the last hour"
     end_reason: Mapped[str | None] = mapped_column(String(32))  # hangup, dropped, abandoned, shutdown
     ended_by: Mapped[str | None] = mapped_column(String(16))  # customer, agent, system
     disposition: Mapped[Disposition | None] = mapped_column(String(16))

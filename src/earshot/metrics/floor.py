@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,33 +101,27 @@ async def _last_sentiments(session: AsyncSession, call_ids: list[str]) -> dict[s
     return {call_id: (float(payload["trend"]), str(payload["label"])) for call_id, payload in rows}
 
 
-async def _offline_since(session: AsyncSession, agent_ids: list[int]) -> dict[int, datetime]:
-    """When agents without a seat were last seen changing state (they went offline then)."""
-    if not agent_ids:
-        return {}
-    rows = await session.execute(
-        select(AgentEvent.agent_id, func.max(AgentEvent.at)).where(AgentEvent.agent_id.in_(agent_ids)).group_by(AgentEvent.agent_id)
-    )
-    return {int(agent_id): at for agent_id, at in rows}
-
-
 async def _agents(session: AsyncSession) -> list[FloorAgent]:
+    # When each agent last changed state (for those offline: since when); one index seek per agent.
+    last_seen = select(func.max(AgentEvent.at_epoch)).where(AgentEvent.agent_id == User.id).scalar_subquery()
     rows = (
         await session.execute(
-            select(User, AgentSeat, Call.customer_name)
+            select(User, AgentSeat, Call.customer_name, last_seen)
             .outerjoin(AgentSeat, AgentSeat.user_id == User.id)
             .outerjoin(Call, Call.id == AgentSeat.call_id)
             .where(User.is_active.is_(True), (User.role == Role.agent) | AgentSeat.user_id.is_not(None))
             .order_by(User.display_name, User.id)
         )
     ).all()
-    sentiments = await _last_sentiments(session, [seat.call_id for _u, seat, _c in rows if seat and seat.call_id])
-    offline = await _offline_since(session, [user.id for user, seat, _c in rows if agent_state(seat) == "offline"])
+    sentiments = await _last_sentiments(session, [seat.call_id for _u, seat, _c, _l in rows if seat and seat.call_id])
     agents = []
-    for user, seat, customer_name in rows:
+    for user, seat, customer_name, seen in rows:
         state = agent_state(seat)
         call_id = seat.call_id if seat is not None and state != FloorAgentState.offline else None
-        since = offline.get(user.id) if state == FloorAgentState.offline else (seat.status_since or seat.idle_since)
+        if state == FloorAgentState.offline:
+            since = datetime.fromtimestamp(seen, UTC) if seen is not None else None
+        else:
+            since = seat.status_since or seat.idle_since
         trend, label = sentiments.get(call_id or "", (None, None))
         agents.append(
             FloorAgent(
