@@ -287,8 +287,9 @@ class MetricAlert(Message):
     created_at: datetime
 
 
-class Kpis(BaseModel):
-    """The KPIs of a period under the names the API, the CSV, the XLSX and the UI share (docs/metrics.md)."""
+class CallKpis(BaseModel):
+    """The KPIs of a period that come from its calls, under the names the API, the CSV, the XLSX and
+    the UI share (docs/metrics.md)."""
 
     calls_handled: int
     calls_abandoned: int
@@ -301,6 +302,11 @@ class Kpis(BaseModel):
     average_sentiment: float | None
     negative_call_share: float | None
     suggestion_acceptance_rate: float | None
+
+
+class Kpis(CallKpis):
+    """Every KPI of a period: its calls', and the agents' utilization."""
+
     utilization: float | None
 
 

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from earshot.calls.protocol import Kpis
+from earshot.calls.protocol import CallKpis, Kpis
 
-__all__ = ["AgentRow", "AlertInfo", "KpiDefinitionInfo", "Kpis", "ReasonRow", "Summary", "TimeseriesPoint"]
+__all__ = ["AgentRow", "AlertInfo", "CallKpis", "KpiDefinitionInfo", "Kpis", "ReasonRow", "Summary", "TimeseriesPoint"]
 
 
 class Summary(Kpis):
@@ -26,19 +26,8 @@ class AgentRow(Kpis):
     agent_name: str
 
 
-class ReasonRow(BaseModel):
+class ReasonRow(CallKpis):
     reason: str | None
-    calls_handled: int
-    calls_abandoned: int
-    service_level: float | None
-    average_speed_of_answer_s: float | None
-    average_handle_time_s: float | None
-    first_response_time_s: float | None
-    resolution_rate: float | None
-    abandonment_rate: float | None
-    average_sentiment: float | None
-    negative_call_share: float | None
-    suggestion_acceptance_rate: float | None
 
 
 class KpiDefinitionInfo(BaseModel):
