@@ -202,6 +202,7 @@ class Server:
             **os.environ,
             "EARSHOT_DATA_DIR": self.data_dir,
             "EARSHOT_LOG_LEVEL": "WARNING",
+            "EARSHOT_DEMO_HISTORY_DAYS": "0",  # the demo accounts only: no made-up history to write first
             "EARSHOT_TELEPHONY_ALLOW_LOOPBACK": "true",
         }
         self.process = subprocess.Popen(

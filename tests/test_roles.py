@@ -35,6 +35,8 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/metrics/timeseries"): "supervisor",
     ("GET", "/api/metrics/agents"): "supervisor",
     ("GET", "/api/metrics/reasons"): "supervisor",
+    ("GET", "/api/metrics/floor"): "supervisor",
+    ("GET", "/api/metrics/export/floor.csv"): "supervisor",
     ("GET", "/api/metrics/export/{table}.csv"): "supervisor",
     ("GET", "/api/metrics/report.xlsx"): "supervisor",
     ("GET", "/api/metrics/alerts"): "supervisor",

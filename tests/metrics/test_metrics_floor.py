@@ -69,3 +69,19 @@ async def test_abandoned_callers_count_for_an_hour(server: RunningServer) -> Non
     assert gone["queue"]["waiting"] == 0
     tiles = await supervisor.expect_floor(lambda f: f["today"]["calls_abandoned"] == 1)
     assert tiles["today"]["abandonment_rate"] == 1.0
+
+
+async def test_the_floor_is_also_served_over_http_and_as_csv(server: RunningServer) -> None:
+    call_id, _customer, _agent = await active_call(server)
+    async with server.http(await server.login("supervisor")) as http:
+        floor = (await http.get("/api/metrics/floor")).json()
+        csv = await http.get("/api/metrics/export/floor.csv")
+    async with server.http(await server.login("agent2")) as http:
+        refused = await http.get("/api/metrics/export/floor.csv")
+    assert agent(floor, "Alex Agent")["call_id"] == call_id
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    header, *lines = csv.text.strip().splitlines()
+    assert header.split(",")[:4] == ["at", "agent_id", "agent_name", "state"]
+    alex = next(line.split(",") for line in lines if "Alex Agent" in line)
+    assert (alex[3], alex[5], alex[6]) == ("in_call", call_id, "Emily Carter")
+    assert len(lines) == 3 and refused.status_code == 403

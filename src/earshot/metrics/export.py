@@ -21,6 +21,10 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "timeseries": ["bucket_start", *KPI_KEYS],
     "agents": ["agent_id", "agent_name", *KPI_KEYS],
     "reasons": ["reason", *[key for key in KPI_KEYS if key != "utilization"]],
+    "floor": [
+        "at", "agent_id", "agent_name", "state", "state_since", "call_id", "customer_name", "sentiment",
+        "sentiment_label", "callers_waiting", "longest_wait_s", "expected_wait_s", "abandoned_last_hour",
+    ],
 }
 
 

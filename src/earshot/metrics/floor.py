@@ -40,8 +40,12 @@ log = logging.getLogger(__name__)
 FLOOR_CHANNEL = "floor:changed"
 """Any instance says here that the floor changed; every instance then reads it afresh for its supervisors."""
 
-# Call events that move something on the floor; the hub's own state changes come as `live_calls`.
-FLOOR_EVENTS = frozenset({"sentiment", "call_wrapped_up", "suggestion_feedback"})
+# Call events that move something on the floor: a snapshot starts as soon as one commits, without
+# waiting for the hub's `live_calls` (which follows after matching, and covers agent-only changes).
+FLOOR_EVENTS = frozenset({
+    "call_queued", "call_offered", "offer_declined", "call_started", "call_ended", "call_wrapped_up", "sentiment",
+    "suggestion_feedback",
+})
 WAITING = (CallStatus.queued, CallStatus.offered)
 BUSY = (AgentStatus.offered, AgentStatus.in_call, AgentStatus.wrap_up)
 
@@ -216,7 +220,7 @@ class FloorPublisher:
     # ------------------------------------------------------------------ what changes the floor
 
     def on_event(self, event: LoggedEvent) -> None:
-        """Hub observer: call events the hub's own state changes do not announce (sentiment, wrap-up)."""
+        """Hub observer: a call event that moves the floor was just committed (on this instance)."""
         if event.type in FLOOR_EVENTS:
             self.changed()
 

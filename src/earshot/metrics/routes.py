@@ -14,7 +14,9 @@ from earshot.db import SessionDep
 from earshot.inputs import DbInt
 from earshot.metrics import queries
 from earshot.metrics.alerts import acknowledge, list_alerts
+from earshot.calls.protocol import Floor
 from earshot.metrics.export import to_csv, to_xlsx
+from earshot.metrics.floor import floor_snapshot
 from earshot.metrics.kpi import KPI_DEFINITIONS
 from earshot.metrics.queries import Filters
 from earshot.metrics.schemas import AgentRow, AlertInfo, KpiDefinitionInfo, ReasonRow, Summary, TimeseriesPoint
@@ -102,6 +104,25 @@ async def agents(_user: SupervisorUser, session: SessionDep, filters: FiltersDep
 async def reasons(_user: SupervisorUser, session: SessionDep, filters: FiltersDep, settings: SettingsDep) -> list[ReasonRow]:
     """Calls by reason (the action of the first suggestion answering the customer), most calls first."""
     return [ReasonRow(**row) for row in await queries.reasons(session, filters, settings.service_level_seconds)]
+
+
+@router.get("/floor")
+async def floor(_user: SupervisorUser, session: SessionDep, settings: SettingsDep) -> Floor:
+    """The live floor now, as supervisors' sockets receive it (`floor`): for API clients and exports."""
+    return await floor_snapshot(session, settings.service_level_seconds)
+
+
+# Before /export/{table}.csv, which would take `floor` for a table name and refuse it.
+@router.get("/export/floor.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+async def export_floor_csv(_user: SupervisorUser, session: SessionDep, settings: SettingsDep) -> Response:
+    """The floor now as CSV: one row per agent, each with the queue's figures at that moment."""
+    now = await floor_snapshot(session, settings.service_level_seconds)
+    queue = {"at": now.at, "callers_waiting": now.queue.waiting, "longest_wait_s": now.queue.longest_wait_s,
+             "expected_wait_s": now.queue.expected_wait_s, "abandoned_last_hour": now.queue.abandoned_last_hour}
+    rows = [{**agent.model_dump(), **queue} for agent in now.agents]
+    name = f"earshot-floor-{now.at:%Y-%m-%dT%H%M%S}.csv"
+    return Response(to_csv("floor", rows), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/export/{table}.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
