@@ -40,7 +40,7 @@ from websockets.asyncio.client import connect
 
 from earshot.app import create_app
 from earshot.auth.models import Role, User
-from earshot.auth.service import create_user
+from earshot.auth.security import hash_password
 from earshot.calls.models import Call
 from earshot.config import Settings
 from earshot.db import Database
@@ -149,7 +149,11 @@ async def main(args: argparse.Namespace) -> None:
         p50, p95 = await timed(db, run, args.repeat)
         print(f"{name:<26}{p50:9.1f}{p95:9.1f}")
     async with db.sessions() as session:
-        await create_user(session, "bench-supervisor", "Bench Supervisor", "bench-supervisor-pass", Role.supervisor)
+        # An explicit id like the agents' (PostgreSQL's sequence did not count those).
+        await session.execute(insert(User), [dict(
+            id=args.agents + 1, username="bench-supervisor", display_name="Bench Supervisor", role=Role.supervisor,
+            password_hash=hash_password("bench-supervisor-pass"), is_active=True, created_at=END, updated_at=END,
+        )])
         await session.commit()
     await db.close()
     samples = await floor_latency(url, args.floor_rounds, args.floor_gap)
