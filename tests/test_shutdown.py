@@ -36,7 +36,7 @@ async def _until_closed(conn: ClientConnection, timeout: float = 15.0) -> tuple[
 
 
 async def test_sigterm_ends_calls_and_closes_sockets_with_1001(tmp_path: Path) -> None:
-    process, base_url = await asyncio.to_thread(_start_server, tmp_path, "--demo")
+    process, base_url = await asyncio.to_thread(_start_server, tmp_path, "--demo", EARSHOT_DEMO_HISTORY_DAYS="0")
     ws_url = base_url.replace("http://", "ws://")
     try:
         async with httpx.AsyncClient(base_url=base_url) as http:
