@@ -30,6 +30,21 @@ if TYPE_CHECKING:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MIN_SENTENCE_CHARS = 12
+# A plea for help around the request ("can you help me find out where my parcel is?",
+# "I need help to change my address"): on its own it reads as a vague request, so the
+# words after it are also read as a piece of their own.
+_WRAPPER = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hiya|yes|yeah|ok|okay|so|um|erm)\b\W*)*(?:(?:please|kindly)\s+)?"
+    r"(?:(?:can|could|would|will) (?:you|someone|anyone|u) (?:please |kindly )?(?:help me|assist me|help)(?: out)?"
+    r"|i (?:need|want|would like|'d like|am looking for|was hoping for) (?:some |your )?(?:help|assistance)"
+    r"|(?:please )?help me|i was (?:hoping|wondering) (?:if )?you could(?: help me)?"
+    r"|what (?:do|would|should) i (?:need|have) to do(?: in order)?|what is the (?:way|process)"
+    r"|(?:can|could) you (?:please )?(?:tell me|let me know|check|find out|see)(?: for me)?"
+    r"|i (?:want|need|would like|'d like) to (?:know|find out|check))"
+    r"(?:\s+(?:to|with|in|on|about|for|if|whether))?\b\W*",
+    re.IGNORECASE,
+)
+MIN_UNWRAPPED_WORDS = 3
 
 
 class SentenceEncoder(Protocol):
@@ -74,6 +89,7 @@ class IntentMatcher:
         weights = self.playbook.scoring
         reading = self._read(utterance)
         scores = reading.scores.copy()
+        self._outvote_details(scores, reading)
         hinted = self._agent_hints(history)
         scores[hinted] += weights.agent_turn
         # Only a turn without a cue of its own is a follow-up that continues the previous topic.
@@ -92,6 +108,20 @@ class IntentMatcher:
             )
             for rank, i in enumerate(order)
         ]
+
+    def _outvote_details(self, scores: np.ndarray, reading: _Reading) -> None:
+        """Identity details beside a request ("I want to close my account, my account number is
+        4 4 1 2") are context for the request, not the request: when another intent's cue is
+        heard, intents that only carry details lose their edge."""
+        fallback = self.playbook.fallback_intent
+        asks = any(
+            cue is not None and not intent.detail and intent.id != fallback
+            for cue, intent in zip(reading.cues, self.intents, strict=True)
+        )
+        if asks:
+            for i, intent in enumerate(self.intents):
+                if intent.detail:
+                    scores[i] -= self.playbook.scoring.detail_outvoted
 
     def texts_to_embed(self, utterance: str, history: list[Turn]) -> list[str]:
         """What `rank` will embed for this utterance: its pieces and those of the previous customer turn."""
@@ -157,12 +187,30 @@ class IntentMatcher:
 
 
 def _pieces(utterance: str, early_discount: float) -> tuple[list[str], list[float]]:
-    """The whole utterance, plus each sentence of it when there are several, and their weights."""
+    """The whole utterance, plus each sentence of it when there are several, plus the request
+    inside a plea for help; and their weights."""
     sentences = [s for s in _SENTENCE_END.split(utterance.strip()) if len(s) >= MIN_SENTENCE_CHARS]
     if len(sentences) < 2:
-        return [utterance], [1.0]
-    last = len(sentences) - 1
-    return [utterance, *sentences], [1.0, *(1 - early_discount * (last - k) / last for k in range(len(sentences)))]
+        pieces, weights = [utterance], [1.0]
+    else:
+        last = len(sentences) - 1
+        pieces = [utterance, *sentences]
+        weights = [1.0, *(1 - early_discount * (last - k) / last for k in range(len(sentences)))]
+    for piece, weight in list(zip(pieces, weights, strict=True)):
+        inner = unwrap(piece)
+        if inner is not None and inner not in pieces:
+            pieces.append(inner)
+            weights.append(weight)
+    return pieces, weights
+
+
+def unwrap(text: str) -> str | None:
+    """The request inside "can you help me ...", "I need help to ...", or None if there is none."""
+    match = _WRAPPER.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :].strip()
+    return inner if len(inner.split()) >= MIN_UNWRAPPED_WORDS else None
 
 
 def _evidence(i: int, utterance: str, reading: _Reading, hinted: list[int], topic: int | None) -> str:
