@@ -6,7 +6,8 @@ intent's score is the sum of
 - how close it is in meaning to the intent's nearest example (sentence embeddings, when an
   encoder is available),
 - how many words it shares with that example (TF-IDF cosine),
-- a fixed bonus when one of the intent's cue patterns matches (and none of its `unless`).
+- a fixed bonus when one of the intent's cue patterns matches (and none of its `unless`),
+- the probability a linear classifier over the embeddings gives the intent (`classifier`).
 The intent's utterance score is its best piece. The dialogue then adds
 - a bonus when the agent's last turn points at the intent ("what's the new address?"),
 - a bonus for the previous customer turn's topic when it carries over and this turn has no
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from earshot.assist.classifier import IntentClassifier, classifier_for
 from earshot.assist.text import Analyzer, TfidfIndex, normalize, quote, synonym_map
 from earshot.assist.types import Turn
 
@@ -83,6 +85,9 @@ class IntentMatcher:
         self._owner = np.array([i for i, intent in enumerate(self.intents) for _ in intent.examples])
         self._tfidf = TfidfIndex(Analyzer(synonym_map(playbook.synonyms)), self._examples)
         self._example_vectors = encoder.encode(self._examples) if encoder is not None else None
+        self._classifier: IntentClassifier | None = None
+        if self._example_vectors is not None:
+            self._classifier = classifier_for(playbook, self._example_vectors, self._owner)
 
     def rank(self, utterance: str, history: list[Turn]) -> list[IntentMatch]:
         """Every intent, best first."""
@@ -140,8 +145,12 @@ class IntentMatcher:
         pieces, piece_weights = _pieces(utterance, weights.early_sentence_discount)
         meaning = np.zeros((len(pieces), len(self.intents)))
         nearest = np.full((len(pieces), len(self.intents)), -1)
+        learned = np.zeros_like(meaning)
         if self.encoder is not None and self._example_vectors is not None:
-            similarity = self.encoder.encode(pieces) @ self._example_vectors.T  # pieces x examples
+            vectors = self.encoder.encode(pieces)
+            similarity = vectors @ self._example_vectors.T  # pieces x examples
+            if self._classifier is not None:
+                learned = self._classifier.probabilities(vectors)
             for i in range(len(self.intents)):
                 mine = np.flatnonzero(self._owner == i)
                 best = similarity[:, mine].argmax(axis=1)
@@ -157,7 +166,7 @@ class IntentMatcher:
                         nearest[p, i] = j
         cues = [[intent.cue_match(normalize(piece)) for intent in self.intents] for piece in pieces]
         cue_score = np.array([[0.0 if c is None else 1 - weights.cue_early_discount * (1 - c[1]) for c in row] for row in cues])
-        per_piece = weights.embedding * meaning + weights.lexical * lexical + weights.cue * cue_score
+        per_piece = weights.embedding * meaning + weights.lexical * lexical + weights.cue * cue_score + weights.classifier * learned
         per_piece *= np.array(piece_weights)[:, None]
         best_piece = per_piece.argmax(axis=0)
         columns = range(len(self.intents))

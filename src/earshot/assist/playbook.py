@@ -43,6 +43,7 @@ class Scoring(BaseModel):
     embedding: float = Field(default=0.55, ge=0)
     lexical: float = Field(default=0.35, ge=0)
     cue: float = Field(default=0.3, ge=0)
+    classifier: float = Field(default=0.25, ge=0)
     cue_early_discount: float = Field(default=0.3, ge=0, le=1)
     early_sentence_discount: float = Field(default=0.15, ge=0, le=1)
     agent_turn: float = Field(default=0.25, ge=0)
