@@ -19,6 +19,15 @@ def _assist(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
+async def _seed_demo_customers(data_dir: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{data_dir}/earshot.db")
+    await db.migrate()
+    async with db.sessions() as session:
+        await seed_demo_customers(session)
+        await session.commit()
+    await db.close()
+
+
 def test_it_prints_the_action_suggestion_reasoning_and_sources(tmp_path: Path) -> None:
     result = _assist("I forgot my password and the reset email never arrives.", data_dir=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -29,15 +38,7 @@ def test_it_prints_the_action_suggestion_reasoning_and_sources(tmp_path: Path) -
 
 
 def test_json_output_with_a_history_file_and_a_customer(tmp_path: Path) -> None:
-    async def seed() -> None:
-        db = Database(f"sqlite+aiosqlite:///{tmp_path}/earshot.db")
-        await db.migrate()
-        async with db.sessions() as session:
-            await seed_demo_customers(session)
-            await session.commit()
-        await db.close()
-
-    asyncio.run(seed())
+    asyncio.run(_seed_demo_customers(tmp_path))
     history = tmp_path / "call.json"
     history.write_text(json.dumps([
         {"speaker": "agent", "text": "Good morning, you are speaking with Anna."},
@@ -73,15 +74,7 @@ def test_bad_input_is_refused_with_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_batch_mode_answers_each_line_with_the_suggestion_and_its_sentiment(tmp_path: Path) -> None:
-    async def seed() -> None:
-        db = Database(f"sqlite+aiosqlite:///{tmp_path}/earshot.db")
-        await db.migrate()
-        async with db.sessions() as session:
-            await seed_demo_customers(session)
-            await session.commit()
-        await db.close()
-
-    asyncio.run(seed())
+    asyncio.run(_seed_demo_customers(tmp_path))
     batch = tmp_path / "in.jsonl"
     batch.write_text("\n".join([
         json.dumps({"text": "Can you help me find out where my parcel is?"}),

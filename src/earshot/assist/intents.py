@@ -71,10 +71,6 @@ class _Reading:
     cues: list[str | None]  # the cue that matched in the best piece
     nearest: list[str]  # the closest example in the best piece
 
-    @property
-    def cued(self) -> bool:
-        return any(cue is not None for cue in self.cues)
-
 
 class IntentMatcher:
     def __init__(self, playbook: Playbook, encoder: SentenceEncoder | None = None) -> None:
@@ -97,8 +93,10 @@ class IntentMatcher:
         self._outvote_details(scores, reading)
         hinted = self._agent_hints(history)
         scores[hinted] += weights.agent_turn
-        # Only a turn without a cue of its own is a follow-up that continues the previous topic.
-        topic = None if reading.cued else self._previous_topic(history)
+        # Only a turn without a cue of its own is a follow-up that continues the previous topic;
+        # details alone ("it's the Inkjet 3000") do not start a new one.
+        asks = self._asks(reading)
+        topic = None if asks else self._previous_topic(history)
         if topic is not None:
             scores[topic] += weights.carry_over
         probabilities = _softmax(scores / weights.temperature)
@@ -114,16 +112,19 @@ class IntentMatcher:
             for rank, i in enumerate(order)
         ]
 
+    def _asks(self, reading: _Reading) -> bool:
+        """Whether a cue of an intent that asks for something (not details, not the vague fallback) was heard."""
+        fallback = self.playbook.fallback_intent
+        return any(
+            cue is not None and not intent.detail and intent.id != fallback
+            for cue, intent in zip(reading.cues, self.intents, strict=True)
+        )
+
     def _outvote_details(self, scores: np.ndarray, reading: _Reading) -> None:
         """Identity details beside a request ("I want to close my account, my account number is
         4 4 1 2") are context for the request, not the request: when another intent's cue is
         heard, intents that only carry details lose their edge."""
-        fallback = self.playbook.fallback_intent
-        asks = any(
-            cue is not None and not intent.detail and intent.id != fallback
-            for cue, intent in zip(reading.cues, self.intents, strict=True)
-        )
-        if asks:
+        if self._asks(reading):
             for i, intent in enumerate(self.intents):
                 if intent.detail:
                     scores[i] -= self.playbook.scoring.detail_outvoted
