@@ -6,6 +6,10 @@ call's demo customer record attached, twice: on the reference text and on the tr
 `earshot transcribe` makes of the turns' audio. Prints action accuracy against the `intent`
 column, sentiment label accuracy against the `sentiment` column, and the provider's
 suggestion latency p50/p95. `--calls FILE.json` adds calls in `calls.json` form (text only).
+Then the outside-wording sets (`tests/assist/data/wording/`, public data the playbook was not
+written from): per set, action accuracy with and without the dialogue so far, recall per
+action, how often answers are right per confidence bucket, and sentiment accuracy with
+recall per label.
 `--live` also streams the calls' audio in real time into a real `earshot serve --demo` and
 measures, per customer turn, the time from the end of speech to the suggestion's arrival
 on the agent's WebSocket.
@@ -42,6 +46,8 @@ from earshot.db import Database
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("EARSHOT_SHARED_DIR", ROOT.parent / "shared"))
 MANIFEST = SHARED / "calls" / "audio" / "manifest.tsv"
+WORDING = ROOT / "tests" / "assist" / "data" / "wording"
+BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01))
 
 
 @dataclass
@@ -144,12 +150,56 @@ async def evaluate(
     return scores
 
 
+def _recall(pairs: list[tuple[str, str]]) -> str:
+    """`label right/total` per wanted label, from (wanted, got) pairs."""
+    totals = Counter(want for want, _ in pairs)
+    right = Counter(want for want, got in pairs if want == got)
+    return ", ".join(f"{label} {right[label] / n:.2f} ({n})" for label, n in sorted(totals.items()))
+
+
+async def evaluate_wording(assist: Assist, verbose: bool) -> None:
+    """The outside-wording sets: action sets (text, action, history?) and sentiment sets (text, sentiment)."""
+    for path in sorted(WORDING.glob("actions_*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for with_history in (False, True):
+            if with_history and not any(r.get("history") for r in rows):
+                continue
+            pairs, confident, latencies = [], [], []
+            for row in rows:
+                history = [Turn.model_validate(t) for t in row.get("history", [])] if with_history else []
+                request = SuggestionRequest(utterance=assist.redact(row["text"]), history=history)
+                started = time.perf_counter()
+                suggestion = await assist.provider.suggest(request)
+                latencies.append((time.perf_counter() - started) * 1000)
+                pairs.append((row["action"], suggestion.action.value))
+                confident.append((suggestion.confidence, suggestion.action.value == row["action"]))
+                if verbose and suggestion.action.value != row["action"]:
+                    print(f"  want {row['action']} got {suggestion.action.value} ({suggestion.confidence:.2f}): {row['text']}")
+            accuracy = sum(w == g for w, g in pairs) / len(pairs)
+            p50, p95 = np.percentile(latencies, [50, 95])
+            name = f"{path.stem}{' + history' if with_history else ''}"
+            print(f"{name:<32} {len(pairs):>4}  action acc {accuracy:.3f}  suggest p50 {p50:.1f} / p95 {p95:.1f} ms")
+            print(f"  recall: {_recall(pairs)}")
+            buckets = []
+            for low, high in BUCKETS:
+                inside = [right for c, right in confident if low <= c < high]
+                share = len(inside) / len(confident)
+                buckets.append(f"[{low:.1f},{min(high, 1):.1f}) {share:.0%} of answers, {sum(inside) / max(len(inside), 1):.0%} right")
+            print("  calibration: " + "; ".join(buckets))
+    for path in sorted(WORDING.glob("sentiment_*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        pairs = [(row["sentiment"], assist.sentiment.score(row["text"]).label) for row in rows]
+        accuracy = sum(w == g for w, g in pairs) / len(pairs)
+        print(f"{path.stem:<32} {len(pairs):>4}  sentiment acc {accuracy:.3f}  recall: {_recall(pairs)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manifest", type=Path, default=MANIFEST, help="scripted calls with audio (TSV)")
     parser.add_argument("--calls", type=Path, action="append", default=[], help="more calls in calls.json form (text only)")
     parser.add_argument("--repeat", type=int, default=1, help="suggestions per turn (repeats hit the sentence cache)")
     parser.add_argument("--no-transcripts", action="store_true", help="skip the transcript run")
+    parser.add_argument("--no-wording", action="store_true", help="skip the outside-wording sets")
     parser.add_argument("--live", action="store_true", help="also measure end of speech -> suggestion on a real server")
     parser.add_argument("--port", type=int, default=8792)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss")
@@ -182,6 +232,8 @@ def main() -> None:
             print(scores.row(name))
             if args.verbose and scores.confusions:
                 print("  most confused (want -> got):", ", ".join(f"{a}->{b} x{n}" for (a, b), n in scores.confusions.most_common(8)))
+        if not args.no_wording:
+            asyncio.run(evaluate_wording(assist, args.verbose))
     finally:
         asyncio.run(assist.provider.aclose())
     if args.live:

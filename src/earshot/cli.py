@@ -167,17 +167,37 @@ def call_sim(
 
 @cli.command()
 def assist(
-    text: Annotated[str, typer.Argument(help="What the customer just said or typed.")],
+    text: Annotated[str | None, typer.Argument(help="What the customer just said or typed.")] = None,
     history: Annotated[
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="The call so far: JSON [{speaker, text}] or 'agent: ...' lines."),
     ] = None,
     customer: Annotated[int | None, typer.Option(help="Id of the customer record the call is about.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the suggestion as one JSON object.")] = False,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False,
+            help='JSON lines {"text", "history"?, "customer_id"?} in; one JSON line out each: the suggestion and its sentiment.',
+        ),
+    ] = None,
 ) -> None:
     """Suggest the agent's next step for an utterance, with the same engine as live calls [EARSHOT_ASSIST_*]."""
-    from earshot.assist.cli import AssistInputError, suggest_once
+    from earshot.assist.cli import AssistInputError, suggest_batch, suggest_once
 
+    if batch is not None:
+        if text is not None or history is not None or customer is not None or json_output:
+            typer.echo("error: --batch takes its utterances, histories and customers from the file", err=True)
+            raise typer.Exit(2)
+        with batch.open(encoding="utf-8") as lines:
+            refused = asyncio.run(suggest_batch(get_settings(), lines, lambda out: typer.echo(out)))
+        if refused:
+            typer.echo(f"error: {refused} line(s) of {batch} could not be used (see their \"error\")", err=True)
+            raise typer.Exit(1)
+        return
+    if text is None:
+        typer.echo("error: give an utterance, or --batch FILE", err=True)
+        raise typer.Exit(2)
     try:
         suggestion = asyncio.run(suggest_once(get_settings(), text, history, customer))
     except AssistInputError as exc:

@@ -20,7 +20,14 @@ export interface AISuggestionPanelProps {
   actionLabels?: Record<string, string>;
   /** The keyboard shortcut for "Use it", shown on the button (e.g. "U"). */
   useShortcut?: string;
+  /** Below this confidence the card says it is not sure; default LOW_CONFIDENCE. */
+  lowConfidenceBelow?: number;
 }
+
+/** Below this, a suggestion is shown as a guess, not as the next step: on customer wording the
+ * playbook was not written from, answers under 0.5 were right only about half the time. */
+export const LOW_CONFIDENCE = 0.5;
+export const NOT_SURE_TEXT = "Not sure — ask what they need.";
 
 const STATE_TEXT: Record<SuggestionState, string> = { new: "not acted on", accepted: "used", dismissed: "dismissed" };
 
@@ -32,6 +39,7 @@ export function AISuggestionPanel(props: AISuggestionPanelProps) {
   const { suggestion, state = "new", actionLabels = {} } = props;
   const earlier = (props.history ?? []).filter((record) => record.suggestion.suggestion_id !== suggestion?.suggestion_id);
   const shown = earlier.slice(-(props.historyLimit ?? 3));
+  const unsure = suggestion !== null && suggestion.confidence < (props.lowConfidenceBelow ?? LOW_CONFIDENCE);
   return (
     <section className="card suggestion" aria-labelledby="suggestion-title">
       {props.error ? (
@@ -51,11 +59,13 @@ export function AISuggestionPanel(props: AISuggestionPanelProps) {
       ) : (
         <div aria-live="polite">
           <p className="eyebrow">
-            Suggested next step · <span className="action-tag">{actionLabels[suggestion.action] ?? suggestion.action}</span>
+            {unsure ? "Not sure, best guess" : "Suggested next step"} ·{" "}
+            <span className="action-tag">{actionLabels[suggestion.action] ?? suggestion.action}</span>
           </p>
           <h2 id="suggestion-title" className="suggestion-text">
-            {suggestion.suggestion}
+            {unsure ? NOT_SURE_TEXT : suggestion.suggestion}
           </h2>
+          {unsure && <p className="small">Best guess: {suggestion.suggestion}</p>}
           <p className="muted small">{suggestion.reasoning}</p>
           <ConfidenceBar confidence={suggestion.confidence} />
           <p className="muted small">

@@ -86,6 +86,18 @@ describe("AISuggestionPanel", () => {
     expect(within(earlier).getAllByRole("listitem").map((item) => item.textContent)).toEqual([`${trackOrder.suggestion} used`]);
   });
 
+  it("says it is not sure instead of presenting a low-confidence guess as the next step", () => {
+    const { rerender } = render(<AISuggestionPanel suggestion={unsure} onUse={() => {}} />);
+    expect(screen.getByRole("heading", { name: "Not sure — ask what they need." })).toBeTruthy();
+    expect(screen.getByText(`Best guess: ${unsure.suggestion}`)).toBeTruthy();
+    expect(screen.getByText(/Not sure, best guess/)).toBeTruthy();
+    rerender(<AISuggestionPanel suggestion={trackOrder} onUse={() => {}} />);
+    expect(screen.getByRole("heading", { name: trackOrder.suggestion })).toBeTruthy();
+    expect(screen.queryByText(/Not sure/)).toBeNull();
+    rerender(<AISuggestionPanel suggestion={trackOrder} onUse={() => {}} lowConfidenceBelow={0.9} />);
+    expect(screen.getByRole("heading", { name: "Not sure — ask what they need." })).toBeTruthy();
+  });
+
   it("is read-only without handlers, and says when it waits or failed", () => {
     const { rerender } = render(<AISuggestionPanel suggestion={trackOrder} />);
     expect(screen.queryAllByRole("button")).toHaveLength(0);

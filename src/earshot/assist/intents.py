@@ -6,7 +6,8 @@ intent's score is the sum of
 - how close it is in meaning to the intent's nearest example (sentence embeddings, when an
   encoder is available),
 - how many words it shares with that example (TF-IDF cosine),
-- a fixed bonus when one of the intent's cue patterns matches (and none of its `unless`).
+- a fixed bonus when one of the intent's cue patterns matches (and none of its `unless`),
+- the probability a linear classifier over the embeddings gives the intent (`classifier`).
 The intent's utterance score is its best piece. The dialogue then adds
 - a bonus when the agent's last turn points at the intent ("what's the new address?"),
 - a bonus for the previous customer turn's topic when it carries over and this turn has no
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from earshot.assist.classifier import IntentClassifier, classifier_for
 from earshot.assist.text import Analyzer, TfidfIndex, normalize, quote, synonym_map
 from earshot.assist.types import Turn
 
@@ -30,6 +32,21 @@ if TYPE_CHECKING:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MIN_SENTENCE_CHARS = 12
+# A plea for help around the request ("can you help me find out where my parcel is?",
+# "I need help to change my address"): on its own it reads as a vague request, so the
+# words after it are also read as a piece of their own.
+_WRAPPER = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hiya|yes|yeah|ok|okay|so|um|erm)\b\W*)*(?:(?:please|kindly)\s+)?"
+    r"(?:(?:can|could|would|will) (?:you|someone|anyone|u) (?:please |kindly )?(?:help me|assist me|help)(?: out)?"
+    r"|i (?:need|want|would like|'d like|am looking for|was hoping for) (?:some |your )?(?:help|assistance)"
+    r"|(?:please )?help me|i was (?:hoping|wondering) (?:if )?you could(?: help me)?"
+    r"|what (?:do|would|should) i (?:need|have) to do(?: in order)?|what is the (?:way|process)"
+    r"|(?:can|could) you (?:please )?(?:tell me|let me know|check|find out|see)(?: for me)?"
+    r"|i (?:want|need|would like|'d like) to (?:know|find out|check))"
+    r"(?:\s+(?:to|with|in|on|about|for|if|whether))?\b\W*",
+    re.IGNORECASE,
+)
+MIN_UNWRAPPED_WORDS = 3
 
 
 class SentenceEncoder(Protocol):
@@ -54,10 +71,6 @@ class _Reading:
     cues: list[str | None]  # the cue that matched in the best piece
     nearest: list[str]  # the closest example in the best piece
 
-    @property
-    def cued(self) -> bool:
-        return any(cue is not None for cue in self.cues)
-
 
 class IntentMatcher:
     def __init__(self, playbook: Playbook, encoder: SentenceEncoder | None = None) -> None:
@@ -68,16 +81,22 @@ class IntentMatcher:
         self._owner = np.array([i for i, intent in enumerate(self.intents) for _ in intent.examples])
         self._tfidf = TfidfIndex(Analyzer(synonym_map(playbook.synonyms)), self._examples)
         self._example_vectors = encoder.encode(self._examples) if encoder is not None else None
+        self._classifier: IntentClassifier | None = None
+        if self._example_vectors is not None:
+            self._classifier = classifier_for(playbook, self._example_vectors, self._owner)
 
     def rank(self, utterance: str, history: list[Turn]) -> list[IntentMatch]:
         """Every intent, best first."""
         weights = self.playbook.scoring
         reading = self._read(utterance)
         scores = reading.scores.copy()
+        self._outvote_details(scores, reading)
         hinted = self._agent_hints(history)
         scores[hinted] += weights.agent_turn
-        # Only a turn without a cue of its own is a follow-up that continues the previous topic.
-        topic = None if reading.cued else self._previous_topic(history)
+        # Only a turn without a cue of its own is a follow-up that continues the previous topic;
+        # details alone ("it's the Inkjet 3000") do not start a new one.
+        asks = self._asks(reading)
+        topic = None if asks else self._previous_topic(history)
         if topic is not None:
             scores[topic] += weights.carry_over
         probabilities = _softmax(scores / weights.temperature)
@@ -92,6 +111,23 @@ class IntentMatcher:
             )
             for rank, i in enumerate(order)
         ]
+
+    def _asks(self, reading: _Reading) -> bool:
+        """Whether a cue of an intent that asks for something (not details, not the vague fallback) was heard."""
+        fallback = self.playbook.fallback_intent
+        return any(
+            cue is not None and not intent.detail and intent.id != fallback
+            for cue, intent in zip(reading.cues, self.intents, strict=True)
+        )
+
+    def _outvote_details(self, scores: np.ndarray, reading: _Reading) -> None:
+        """Identity details beside a request ("I want to close my account, my account number is
+        4 4 1 2") are context for the request, not the request: when another intent's cue is
+        heard, intents that only carry details lose their edge."""
+        if self._asks(reading):
+            for i, intent in enumerate(self.intents):
+                if intent.detail:
+                    scores[i] -= self.playbook.scoring.detail_outvoted
 
     def texts_to_embed(self, utterance: str, history: list[Turn]) -> list[str]:
         """What `rank` will embed for this utterance: its pieces and those of the previous customer turn."""
@@ -110,8 +146,12 @@ class IntentMatcher:
         pieces, piece_weights = _pieces(utterance, weights.early_sentence_discount)
         meaning = np.zeros((len(pieces), len(self.intents)))
         nearest = np.full((len(pieces), len(self.intents)), -1)
+        learned = np.zeros_like(meaning)
         if self.encoder is not None and self._example_vectors is not None:
-            similarity = self.encoder.encode(pieces) @ self._example_vectors.T  # pieces x examples
+            vectors = self.encoder.encode(pieces)
+            similarity = vectors @ self._example_vectors.T  # pieces x examples
+            if self._classifier is not None:
+                learned = self._classifier.probabilities(vectors)
             for i in range(len(self.intents)):
                 mine = np.flatnonzero(self._owner == i)
                 best = similarity[:, mine].argmax(axis=1)
@@ -127,7 +167,7 @@ class IntentMatcher:
                         nearest[p, i] = j
         cues = [[intent.cue_match(normalize(piece)) for intent in self.intents] for piece in pieces]
         cue_score = np.array([[0.0 if c is None else 1 - weights.cue_early_discount * (1 - c[1]) for c in row] for row in cues])
-        per_piece = weights.embedding * meaning + weights.lexical * lexical + weights.cue * cue_score
+        per_piece = weights.embedding * meaning + weights.lexical * lexical + weights.cue * cue_score + weights.classifier * learned
         per_piece *= np.array(piece_weights)[:, None]
         best_piece = per_piece.argmax(axis=0)
         columns = range(len(self.intents))
@@ -157,12 +197,30 @@ class IntentMatcher:
 
 
 def _pieces(utterance: str, early_discount: float) -> tuple[list[str], list[float]]:
-    """The whole utterance, plus each sentence of it when there are several, and their weights."""
+    """The whole utterance, plus each sentence of it when there are several, plus the request
+    inside a plea for help; and their weights."""
     sentences = [s for s in _SENTENCE_END.split(utterance.strip()) if len(s) >= MIN_SENTENCE_CHARS]
     if len(sentences) < 2:
-        return [utterance], [1.0]
-    last = len(sentences) - 1
-    return [utterance, *sentences], [1.0, *(1 - early_discount * (last - k) / last for k in range(len(sentences)))]
+        pieces, weights = [utterance], [1.0]
+    else:
+        last = len(sentences) - 1
+        pieces = [utterance, *sentences]
+        weights = [1.0, *(1 - early_discount * (last - k) / last for k in range(len(sentences)))]
+    for piece, weight in list(zip(pieces, weights, strict=True)):
+        inner = unwrap(piece)
+        if inner is not None and inner not in pieces:
+            pieces.append(inner)
+            weights.append(weight)
+    return pieces, weights
+
+
+def unwrap(text: str) -> str | None:
+    """The request inside "can you help me ...", "I need help to ...", or None if there is none."""
+    match = _WRAPPER.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :].strip()
+    return inner if len(inner.split()) >= MIN_UNWRAPPED_WORDS else None
 
 
 def _evidence(i: int, utterance: str, reading: _Reading, hinted: list[int], topic: int | None) -> str:

@@ -43,11 +43,13 @@ class Scoring(BaseModel):
     embedding: float = Field(default=0.55, ge=0)
     lexical: float = Field(default=0.35, ge=0)
     cue: float = Field(default=0.3, ge=0)
+    classifier: float = Field(default=0.25, ge=0)
     cue_early_discount: float = Field(default=0.3, ge=0, le=1)
     early_sentence_discount: float = Field(default=0.15, ge=0, le=1)
     agent_turn: float = Field(default=0.25, ge=0)
     carry_over: float = Field(default=0.12, ge=0)
     min_score: float = Field(default=0.3, ge=0)
+    detail_outvoted: float = Field(default=0.3, ge=0)
     temperature: float = Field(default=0.07, gt=0)
 
 
@@ -91,6 +93,8 @@ class PlaybookIntent(BaseModel):
     unless: list[str] = Field(default_factory=list)
     after_agent_patterns: list[str] = Field(default_factory=list, alias="after_agent")
     carries_over: bool = False
+    # Only carries details (names, numbers): outvoted by any request heard in the same utterance.
+    detail: bool = False
     articles: list[str] = Field(default_factory=list)
     responses: list[Response] = Field(min_length=1)
 

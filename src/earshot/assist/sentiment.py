@@ -158,6 +158,13 @@ _CUES = _compile(NEGATIVE_CUES) + _compile(POSITIVE_CUES)
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|no|never|without|hardly)|n't)[^\w.,;:!?]+(?:\w+[^\w.,;:!?]+){0,2}$", re.IGNORECASE
 )
+# A request wrapped in thanks ("thanks, and what's the reference for the transfer?") is a
+# request: the politeness around it alone does not make it positive.
+_REQUEST = re.compile(
+    r"\?\s*$|\b(?:can|could|would|will) you\b|\b(?:i'd|i would) like\b|\bi (?:need|want) (?:to|a|an|the|my)\b",
+    re.IGNORECASE,
+)
+_POLITENESS = re.compile(r"\b(?:thanks|thank you|cheers|please|kindly)\b", re.IGNORECASE)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 _ALPHA = 15.0  # VADER's normalisation constant
 _NEGATION_SCALAR = -0.74  # VADER's N_SCALAR
@@ -203,6 +210,8 @@ class VaderSentiment:
     def score(self, text: str) -> SentimentScore:
         text = text.translate(_APOSTROPHES)
         remaining, cue_sum, cue_pos, cue_neg = self._read_cues(text)
+        if _REQUEST.search(text):
+            remaining = _POLITENESS.sub(lambda m: " " * len(m.group(0)), remaining)
         vader = self._vader.polarity_scores(remaining) if remaining.strip() else {"compound": 0.0, "pos": 0, "neg": 0}
         tone = self.tone_weight * self.tone.tone(text) if self.tone is not None else 0.0
         raw = _denormalize(vader["compound"]) + cue_sum + tone
