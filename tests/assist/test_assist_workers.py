@@ -19,6 +19,7 @@ from earshot.assist.pipeline import AssistPipeline
 from earshot.assist.types import SuggestionRequest, Turn
 from earshot.calls.protocol import Chat
 from earshot.config import Settings
+from earshot.db import Database
 from tests.assist.test_assist_live import answered_call
 from tests.harness import CALLS_AUDIO, RunningServer
 
@@ -96,10 +97,11 @@ async def test_workers_give_the_same_suggestions_and_sentiment_as_the_server_alo
         await alone.provider.aclose()
 
 
-async def test_a_newer_utterance_cancels_the_suggestion_still_waiting_for_a_worker() -> None:
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_newer_utterance_cancels_the_suggestion_still_waiting_for_a_worker(database: Database) -> None:
     assist = await asyncio.to_thread(create_assist, pooled_settings(assist_batch_window_ms=300.0))
     hub = RecordingHub()
-    pipeline = AssistPipeline(hub, None, assist.provider, assist.sentiment, -0.5)  # type: ignore[arg-type]
+    pipeline = AssistPipeline(hub, database, assist.provider, assist.sentiment, -0.5)  # type: ignore[arg-type]
     try:
         pipeline.on_event(chat("call-1", 1, "Where is my order? It has not arrived."))
         await asyncio.sleep(0.05)
