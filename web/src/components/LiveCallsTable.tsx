@@ -52,7 +52,7 @@ export function LiveCallsTable({ calls, watchedId, onWatch }: LiveCallsTableProp
                       event.stopPropagation();
                       onWatch(call.call_id);
                     }}
-                    aria-label={`Watch the call with ${call.customer_name}`}
+                    aria-label={`${selected ? "Watching" : "Watch"} the call with ${call.customer_name}`}
                   >
                     {selected ? "Watching" : "Watch"}
                   </button>

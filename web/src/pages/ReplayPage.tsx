@@ -157,9 +157,11 @@ function LineIndex({ entries, script, positionMs, onSeek, spoken }: LineIndexPro
                 className={[at <= positionMs ? "line-past" : "", entry.seq === spoken ? "line-spoken" : ""].join(" ").trim()}
                 aria-current={index === latest ? "true" : undefined}
               >
+                {/* Only the words are the button, so its name ("Go to 0:03: …") contains all of its visible text. */}
+                <span className="numeric muted">{formatDuration(at)}</span> <strong>{entry.speaker === "agent" ? "Agent" : "Customer"}</strong>{" "}
+                <span className="muted small">({entry.kind === "chat" ? "chat" : "said"})</span>{" "}
                 <button type="button" className="link-button" onClick={() => onSeek(at)} aria-label={`Go to ${formatDuration(at)}: ${entry.text}`}>
-                  <span className="numeric muted">{formatDuration(at)}</span> <strong>{entry.speaker === "agent" ? "Agent" : "Customer"}</strong>{" "}
-                  <span className="muted small">({entry.kind === "chat" ? "chat" : "said"})</span> {entry.text}
+                  {entry.text}
                 </button>
               </li>
             );
