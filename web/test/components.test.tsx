@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen } from "@testing-library/react";
+import { act, fireEvent, render, screen, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import { AvailabilitySwitch } from "../src/components/AvailabilitySwitch";
 import { Composer, UNCONFIRMED_MS } from "../src/components/Composer";
@@ -25,7 +25,9 @@ describe("Timeline", () => {
     const log = screen.getByRole("log");
     expect(log.textContent).toContain("CustomerWhere is my order?");
     expect(log.textContent).toContain("YouLet me check.");
-    expect(screen.getByText("speaking…")).toBeTruthy();
+    expect(within(log).getByText("speaking…")).toBeTruthy();
+    // The key under the log explains the tag and the typed lines.
+    expect(screen.getByRole("list", { name: "How to read the conversation" }).textContent).toContain("no tag: typed in the chat");
   });
 
   it("names the other party and shows the customer's own lines as You", () => {

@@ -23,7 +23,7 @@ export function SentimentTrend({ points, width = 260, height = 84, emptyText = "
   const latest = points[points.length - 1];
   return (
     <figure className="sentiment-trend">
-      <svg width={width} height={height} role="img" aria-label={`Sentiment trend ${latest.trend.toFixed(2)}, latest ${latest.label}`}>
+      <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Sentiment trend ${latest.trend.toFixed(2)}, latest ${latest.label}`}>
         {[1, 0, -1].map((value) => (
           <g key={value}>
             <line x1={AXIS_GUTTER} x2={width} y1={y(value)} y2={y(value)} className={value === 0 ? "axis" : "grid"} />

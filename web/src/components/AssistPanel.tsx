@@ -52,30 +52,36 @@ export function AssistPanel({ call, send, onUseSuggestion }: AssistPanelProps) {
       </div>
     );
   }
+  // Two columns on a wide screen (what to do | who is calling), so the caller's record is in view
+  // beside the suggestion rather than below the fold; one column, in that order, when narrow.
   return (
-    <div className="assist">
-      {call.alert && (
-        <div className="alert-banner" role="alert">
-          <strong>Sentiment alert:</strong> {call.alert.reason}
-        </div>
-      )}
-      {call.suggestion && (
-        <AISuggestionPanel
-          suggestion={call.suggestion}
-          state={call.suggestionState}
-          history={call.suggestions}
-          actionLabels={ACTION_LABEL}
-          onUse={use}
-          useShortcut="U"
-          onDismiss={(dismissed) => feedback(dismissed.suggestion_id, false)}
-        />
-      )}
-      <section className="card" aria-labelledby="sentiment-title">
-        <h2 id="sentiment-title">Customer sentiment</h2>
-        <SentimentTrend points={call.sentiments} />
-      </section>
-      <CustomerPanel call={call} send={send} />
-      <KnowledgeSearch />
+    <div className="assist assist-in-call">
+      <div className="assist-column">
+        {call.alert && (
+          <div className="alert-banner" role="alert">
+            <strong>Sentiment alert:</strong> {call.alert.reason}
+          </div>
+        )}
+        {call.suggestion && (
+          <AISuggestionPanel
+            suggestion={call.suggestion}
+            state={call.suggestionState}
+            history={call.suggestions}
+            actionLabels={ACTION_LABEL}
+            onUse={use}
+            useShortcut="U"
+            onDismiss={(dismissed) => feedback(dismissed.suggestion_id, false)}
+          />
+        )}
+        <section className="card" aria-labelledby="sentiment-title">
+          <h2 id="sentiment-title">Customer sentiment</h2>
+          <SentimentTrend points={call.sentiments} />
+        </section>
+      </div>
+      <div className="assist-column">
+        <CustomerPanel call={call} send={send} />
+        <KnowledgeSearch />
+      </div>
     </div>
   );
 }
@@ -167,7 +173,7 @@ function CustomerSearch({ onPick }: { onPick: (id: number) => void }) {
     }
   }
   return (
-    <form className="inline-form" onSubmit={submit} role="search">
+    <form className="inline-form inline-form-stacked" onSubmit={submit} role="search">
       <label htmlFor="customer-search" className="visually-hidden">
         Search customers
       </label>
