@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentReducer, canToggleAvailability, initialAgentView } from "../src/state/agent";
+import { agentBadge, agentReducer, canToggleAvailability, initialAgentView } from "../src/state/agent";
 
 const offer = {
   type: "call_offer" as const, call_id: "c1", customer_name: "Jane", channel: "web", waited_seconds: 3,
@@ -8,7 +8,7 @@ const offer = {
 
 describe("agent reducer", () => {
   it("rings on an offer and says why it stopped ringing", () => {
-    let view = agentReducer(initialAgentView, { type: "agent_state", status: "offered", call_id: "c1" });
+    let view = agentReducer(initialAgentView, { type: "agent_state", status: "offered", call_id: "c1", reason: null });
     view = agentReducer(view, offer);
     expect(view.offer?.customer_name).toBe("Jane");
     view = agentReducer(view, { type: "offer_revoked", call_id: "c1", reason: "expired" });
@@ -17,15 +17,15 @@ describe("agent reducer", () => {
   });
 
   it("starts a fresh call view when a call begins and moves to wrap-up when it ends", () => {
-    let view = agentReducer(initialAgentView, { type: "agent_state", status: "in_call", call_id: "c1" });
+    let view = agentReducer(initialAgentView, { type: "agent_state", status: "in_call", call_id: "c1", reason: null });
     expect(view.call.callId).toBe("c1");
     view = agentReducer(view, {
       type: "call_ended", call_id: "c1", seq: 5, at: "2026-11-24T10:01:00Z", offset_ms: 60000, reason: "hangup", ended_by: "customer",
     });
-    view = agentReducer(view, { type: "agent_state", status: "wrap_up", call_id: "c1" });
+    view = agentReducer(view, { type: "agent_state", status: "wrap_up", call_id: "c1", reason: null });
     expect(view.status).toBe("wrap_up");
     expect(view.call.phase).toBe("ended");
-    view = agentReducer(view, { type: "agent_state", status: "available", call_id: null });
+    view = agentReducer(view, { type: "agent_state", status: "available", call_id: null, reason: null });
     expect(view.call.callId).toBeNull();
   });
 
@@ -36,8 +36,8 @@ describe("agent reducer", () => {
   });
 
   it("drops the ringing card once the server says the call is in progress, and follows that call", () => {
-    let view = agentReducer(agentReducer(initialAgentView, { type: "agent_state", status: "offered", call_id: "c1" }), offer);
-    view = agentReducer(view, { type: "agent_state", status: "in_call", call_id: "c1" });
+    let view = agentReducer(agentReducer(initialAgentView, { type: "agent_state", status: "offered", call_id: "c1", reason: null }), offer);
+    view = agentReducer(view, { type: "agent_state", status: "in_call", call_id: "c1", reason: null });
     expect(view.offer).toBeNull();
     view = agentReducer(view, {
       type: "call_queued", call_id: "c1", seq: 1, at: "2026-11-24T10:00:00Z", offset_ms: 0, customer_name: "Jane", channel: "web",
@@ -49,13 +49,21 @@ describe("agent reducer", () => {
   });
 
   it("keeps the call on screen through wrap-up, where availability cannot be switched", () => {
-    let view = agentReducer(initialAgentView, { type: "agent_state", status: "in_call", call_id: "c1" });
+    let view = agentReducer(initialAgentView, { type: "agent_state", status: "in_call", call_id: "c1", reason: null });
     view = agentReducer(view, {
       type: "chat", call_id: "c1", seq: 4, at: "2026-11-24T10:00:09Z", offset_ms: 9000, speaker: "customer", author: "Jane", text: "thanks", client_id: null,
     });
-    view = agentReducer(view, { type: "agent_state", status: "wrap_up", call_id: "c1" });
+    view = agentReducer(view, { type: "agent_state", status: "wrap_up", call_id: "c1", reason: null });
     expect(view.call.timeline.map((entry) => entry.text)).toEqual(["thanks"]);
     expect(canToggleAvailability(view.status)).toBe(false);
     expect(canToggleAvailability("available")).toBe(true);
+  });
+
+  it("names the away reason on the badge, and forgets it once available", () => {
+    let view = agentReducer(initialAgentView, { type: "agent_state", status: "unavailable", call_id: null, reason: "meeting" });
+    expect(agentBadge(view)).toEqual({ label: "In a meeting", tone: "muted" });
+    view = agentReducer(view, { type: "agent_state", status: "available", call_id: null, reason: null });
+    expect(view.reason).toBeNull();
+    expect(agentBadge(view).label).toBe("Available");
   });
 });

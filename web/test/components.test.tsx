@@ -150,10 +150,17 @@ describe("ConnectionBanner", () => {
 describe("AvailabilitySwitch", () => {
   it("is a labelled switch that asks for the opposite state", () => {
     const change = vi.fn();
-    render(<AvailabilitySwitch available={false} disabled={false} onChange={change} />);
+    render(<AvailabilitySwitch available={false} reason={null} disabled={false} onChange={change} />);
     const toggle = screen.getByRole("switch", { name: "Available for calls" });
     fireEvent.click(toggle);
-    expect(change).toHaveBeenCalledWith(true);
+    expect(change).toHaveBeenCalledWith(true, null);
+  });
+
+  it("steps away with the reason picked", () => {
+    const change = vi.fn();
+    render(<AvailabilitySwitch available reason={null} disabled={false} onChange={change} />);
+    fireEvent.change(screen.getByRole("combobox", { name: "Away reason" }), { target: { value: "lunch" } });
+    expect(change).toHaveBeenCalledWith(false, "lunch");
   });
 });
 

@@ -33,6 +33,7 @@ from earshot.calls.presence import Presence
 from earshot.calls.protocol import (
     AgentState,
     AgentStatus,
+    AwayReason,
     CallOffer,
     ErrorCode,
     LiveCall,
@@ -65,6 +66,14 @@ STATE_RESUBSCRIBE_SECONDS = 0.2  # between tries while the bus is away (each try
 
 class _SeatMoved(Exception):
     """A seat's call changed between reading the seat and locking it: the transaction runs again."""
+
+
+def seat_state(seat: AgentSeat) -> AgentState:
+    """What the agent is told about their seat; the away reason only while they are away."""
+    away = seat.status == AgentStatus.unavailable and seat.away_reason is not None
+    return AgentState(
+        status=AgentStatus(seat.status), call_id=seat.call_id, reason=AwayReason(seat.away_reason) if away else None
+    )
 
 
 class CallHub:
@@ -346,7 +355,7 @@ class CallHub:
             await tx.session.delete(seat)
             tx.seat_gone(seat.user_id)
 
-    async def set_availability(self, user: User, available: bool) -> None:
+    async def set_availability(self, user: User, available: bool, reason: AwayReason | None = None) -> None:
         async def change(tx: Transaction, seat: AgentSeat | None) -> None:
             if seat is None:
                 raise CallError(ErrorCode.conflict, "connect to the agent console first")
@@ -357,6 +366,7 @@ class CallHub:
             if available and seat.status != AgentStatus.available:
                 seat.idle_since = utcnow()
             seat.status = AgentStatus.available if available else AgentStatus.unavailable
+            seat.away_reason = None if available else reason
             await self._clear_declines(tx, seat)
             tx.seat_changed(seat)
 
@@ -649,8 +659,7 @@ class CallHub:
             seat = await session.get(AgentSeat, user_id)
             if seat is None:
                 return [AgentState(status=AgentStatus.unavailable)]
-            state = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
-            caught_up: list[AgentState | CallOffer] = [state]
+            caught_up: list[AgentState | CallOffer] = [seat_state(seat)]
             if seat.status == AgentStatus.offered and seat.call_id is not None:
                 call = await session.get(Call, seat.call_id)
                 if call is not None and call.offered_to == user_id and call.offer_expires_at is not None:
@@ -665,14 +674,14 @@ class CallHub:
             if seat is None:
                 self._seats.pop(user_id, None)
             else:
-                self._seats[user_id] = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
+                self._seats[user_id] = seat_state(seat)
 
     async def _committed(self, tx: Transaction) -> None:
         """After a commit and its events: tell agents their new state, and other instances what changed."""
         for user_id, (seat, notify) in sorted(tx.seats.items()):
             if seat is None:
                 continue
-            state = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
+            state = seat_state(seat)
             await self._publish(agent_channel(user_id), state)
             if notify:
                 self._observe_agent(user_id, str(state.status))
@@ -737,7 +746,7 @@ class CallHub:
                 if seat is None:
                     self._seats.pop(user_id, None)
                 else:
-                    self._seats[user_id] = AgentState(status=AgentStatus(seat.status), call_id=seat.call_id)
+                    self._seats[user_id] = seat_state(seat)
             if queue:
                 self.queue_length = await queue_length(session)
 

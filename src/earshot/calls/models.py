@@ -73,6 +73,7 @@ class AgentSeat(Base):
     instance_id: Mapped[str | None] = mapped_column(String(32))
     connection_id: Mapped[str | None] = mapped_column(String(32))
     grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # disconnected agent away until
+    away_reason: Mapped[str | None] = mapped_column(String(16))  # AwayReason, set with "not available"
 
     @validates("status")
     def _status_changed(self, _key: str, status: str) -> str:

@@ -80,11 +80,22 @@ class EndCall(Message):
     call_id: str | None = None
 
 
+class AwayReason(StrEnum):
+    """Why an agent who is not taking calls is away; shown on their badge and to supervisors."""
+
+    break_ = "break"
+    lunch = "lunch"
+    meeting = "meeting"
+    training = "training"
+    other = "other"
+
+
 class SetAvailability(Message):
-    """Agent only: ready to take calls, or not."""
+    """Agent only: ready to take calls, or not (and then, optionally, why)."""
 
     type: Literal["set_availability"] = "set_availability"
     available: bool
+    reason: AwayReason | None = Field(default=None, description="Why the agent is away; ignored when available.")
 
 
 class AcceptOffer(Message):
@@ -235,6 +246,9 @@ class AgentState(Message):
     type: Literal["agent_state"] = "agent_state"
     status: AgentStatus
     call_id: str | None = Field(default=None, description="The call being offered, in progress or to wrap up.")
+    reason: AwayReason | None = Field(
+        default=None, description="While `unavailable`: why, as the agent said (none after a missed offer)."
+    )
 
 
 class CallOffer(Message):

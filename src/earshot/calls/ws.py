@@ -341,7 +341,7 @@ async def agent_socket(websocket: WebSocket, last_seq: DbSeq = 0) -> None:
         return current
 
     async def availability(message: SetAvailability) -> None:
-        await hub.set_availability(user, message.available)
+        await hub.set_availability(user, message.available, message.reason)
 
     async def accept(message: AcceptOffer) -> None:
         await hub.accept_offer(user, message.call_id)

@@ -26,6 +26,10 @@ export type Type1 = "chat";
 export type CallId1 = string | null;
 export type Type2 = "end_call";
 export type Available = boolean;
+/**
+ * Why an agent who is not taking calls is away; shown on their badge and to supervisors.
+ */
+export type AwayReason = "break" | "lunch" | "meeting" | "training" | "other";
 export type Type3 = "set_availability";
 export type CallId2 = string;
 export type Type4 = "accept_offer";
@@ -576,10 +580,14 @@ export interface EndCall {
   type: Type2;
 }
 /**
- * Agent only: ready to take calls, or not.
+ * Agent only: ready to take calls, or not (and then, optionally, why).
  */
 export interface SetAvailability {
   available: Available;
+  /**
+   * Why the agent is away; ignored when available.
+   */
+  reason?: AwayReason | null;
   type: Type3;
 }
 export interface AcceptOffer {
@@ -691,6 +699,10 @@ export interface QueuePosition {
  */
 export interface AgentState {
   call_id: CallId12;
+  /**
+   * While `unavailable`: why, as the agent said (none after a missed offer).
+   */
+  reason: AwayReason | null;
   status: AgentStatus;
   type: Type18;
 }

@@ -16,7 +16,8 @@ import { Timeline } from "../components/Timeline";
 import { WrapUpForm } from "../components/WrapUpForm";
 import { useAuth } from "../lib/auth";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
-import { AGENT_STATUS, agentReducer, canToggleAvailability, initialAgentView } from "../state/agent";
+import { agentBadge, agentReducer, canToggleAvailability, initialAgentView } from "../state/agent";
+import { Timer } from "../components/Timer";
 import { useCallSocket } from "../state/useCallSocket";
 
 /** The agent console: availability, incoming calls, the live call and its wrap-up. */
@@ -31,7 +32,7 @@ export function AgentPage() {
   });
   const { call } = view;
   const connected = socket.status.state === "open";
-  const status = AGENT_STATUS[view.status];
+  const status = agentBadge(view);
   useDocumentTitle(view.offer ? `Incoming call: ${view.offer.customer_name}` : "Agent console");
   // A used suggestion's words, handed to the message box to edit and send.
   const [draft, setDraft] = useState<{ id: number; text: string } | null>(null);
@@ -47,12 +48,15 @@ export function AgentPage() {
         <StatusPill tone={status.tone} live>
           {status.label}
         </StatusPill>
+        {/* Outside the live badge, so the ticking clock is not read out every second. */}
+        {view.status === "wrap_up" && call.endedAt && <Timer since={call.endedAt} label="Time in wrap-up" />}
         <AvailabilitySwitch
-          available={view.status !== "unavailable"}
+          available={view.status === "available"}
+          reason={view.reason}
           disabled={!connected || !canToggleAvailability(view.status)}
-          onChange={(available) => {
+          onChange={(available, reason) => {
             if (available) askForNotifications();
-            socket.send({ type: "set_availability", available });
+            socket.send(available ? { type: "set_availability", available } : { type: "set_availability", available, reason });
           }}
         />
       </AppHeader>

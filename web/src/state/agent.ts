@@ -1,19 +1,22 @@
 // The agent console's state: availability, the ringing offer, and the current call.
-import type { AgentStatus, CallOffer, ServerMessage } from "../lib/protocol";
+import type { AgentStatus, AwayReason, CallOffer, ServerMessage } from "../lib/protocol";
 import type { Tone } from "./tone";
 import { applyMessage, emptyCall, type CallView } from "./call";
 
 export interface AgentView {
   status: AgentStatus;
+  /** While unavailable: why, as the agent said (null: just not ready, or a missed call). */
+  reason: AwayReason | null;
   offer: CallOffer | null;
   notice: string | null;
   call: CallView;
 }
 
-export const initialAgentView: AgentView = { status: "unavailable", offer: null, notice: null, call: emptyCall() };
+export const initialAgentView: AgentView = { status: "unavailable", reason: null, offer: null, notice: null, call: emptyCall() };
 
 const REVOKED: Record<string, string> = {
-  expired: "The call was not answered in time and went to another agent. You are now unavailable.",
+  // Honest whether or not another agent was free: the caller waits in line for the next one.
+  expired: "The call was not answered in time, so you are now unavailable. The caller stays in line for the next free agent.",
   declined: "You declined the call.",
   customer_left: "The caller hung up before you answered.",
   disconnected: "The offer was withdrawn because your connection dropped.",
@@ -27,6 +30,21 @@ export const AGENT_STATUS: Record<AgentStatus, { label: string; tone: Tone }> = 
   wrap_up: { label: "Wrap-up", tone: "warn" },
 };
 
+/** The reasons an agent can give for being away, as the badge and the picker name them. */
+export const AWAY_REASONS: Record<AwayReason, string> = {
+  break: "On a break",
+  lunch: "At lunch",
+  meeting: "In a meeting",
+  training: "In training",
+  other: "Away",
+};
+
+/** The badge: the server's state, with the away reason when there is one. */
+export function agentBadge(view: Pick<AgentView, "status" | "reason">): { label: string; tone: Tone } {
+  if (view.status === "unavailable" && view.reason) return { label: AWAY_REASONS[view.reason], tone: "muted" };
+  return AGENT_STATUS[view.status];
+}
+
 /** The availability switch only works between calls; during one the server decides. */
 export function canToggleAvailability(status: AgentStatus): boolean {
   return status === "available" || status === "unavailable";
@@ -38,7 +56,7 @@ export function agentReducer(view: AgentView, message: ServerMessage): AgentView
       const callId = message.status === "in_call" || message.status === "wrap_up" ? (message.call_id ?? null) : null;
       const call = callId === view.call.callId ? view.call : callId ? emptyCall(callId) : emptyCall();
       const offer = message.status === "offered" ? view.offer : null;
-      return { ...view, status: message.status, call, offer };
+      return { ...view, status: message.status, reason: message.reason ?? null, call, offer };
     }
     case "call_offer":
       return { ...view, offer: message, notice: null };

@@ -1,0 +1,68 @@
+// Agent states beyond on/off: away with a reason (no call rings), back to available (the call rings),
+// and during a call the switch is off as the badge says; wrap-up shows how long it has taken.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { launchChromium, loginAs, startEarshot, type RunningEarshot } from "./server";
+
+let earshot: RunningEarshot;
+let browser: Browser;
+
+beforeAll(async () => {
+  earshot = await startEarshot();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await earshot?.stop();
+});
+
+describe("agent states", () => {
+  it("steps away with a reason, takes calls again, and the switch agrees with the badge throughout", async () => {
+    const base = earshot.baseUrl;
+    const agent = await loginAs(await browser.newContext({ viewport: { width: 1440, height: 900 } }), base, "agent1", "agent1-demo-pass");
+    await agent.waitForURL(`${base}/agent`);
+    await agent.getByRole("status").getByText("Connected").waitFor();
+    const toggle = agent.getByRole("switch", { name: "Available for calls" });
+    const badge = agent.locator(".app-header").getByRole("status").last();
+    await toggle.click();
+    await agent.getByText("Waiting for the next call").waitFor();
+
+    // Lunch: the badge says so, the switch is off, and a caller waits instead of ringing here.
+    await agent.getByLabel("Away reason").selectOption("lunch");
+    await badge.getByText("At lunch").waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+    const customer = await (await browser.newContext()).newPage();
+    await customer.goto(`${base}/call`);
+    await customer.getByLabel("Your name").fill("Wendy Waiting");
+    await customer.getByRole("button", { name: "Start call" }).click();
+    await customer.getByRole("heading", { name: "Waiting for an agent" }).waitFor();
+    await agent.waitForTimeout(1000);
+    expect(await agent.getByRole("alertdialog").count()).toBe(0);
+
+    // Back: the reason goes, and the waiting caller rings.
+    await toggle.click();
+    await agent.getByRole("alertdialog").getByRole("heading", { name: "Wendy Waiting" }).waitFor();
+    expect(await agent.getByLabel("Away reason").inputValue()).toBe("");
+
+    // In a call the switch is off and locked, as the badge says "In a call".
+    await agent.getByRole("alertdialog").getByRole("button", { name: "Accept" }).click();
+    await badge.getByText("In a call").waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await toggle.isDisabled()).toBe(true);
+
+    // Wrap-up: its clock runs in the header until the wrap-up is filed.
+    await agent.getByRole("button", { name: "End call" }).click();
+    await badge.getByText("Wrap-up").waitFor();
+    const clock = agent.locator(".app-header .timer time");
+    await clock.waitFor();
+    const first = await clock.getAttribute("datetime");
+    await agent.waitForFunction((before) => document.querySelector(".app-header .timer time")?.getAttribute("datetime") !== before, first);
+    expect(await toggle.isChecked()).toBe(false);
+    await agent.getByLabel("Resolved", { exact: true }).check();
+    await agent.getByRole("button", { name: "File wrap-up" }).click();
+    await badge.getByText("Available").waitFor();
+    expect(await toggle.isChecked()).toBe(true);
+    expect(await clock.count()).toBe(0);
+  });
+});
