@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from earshot.calls.matching import next_match, queue_length, queue_positions
+from earshot.calls.matching import (
+    average_handle_seconds,
+    expected_wait,
+    next_match,
+    queue_length,
+    queue_positions,
+    staffing,
+)
 from earshot.calls.models import CallStatus, SeatDecline
 from earshot.calls.protocol import AgentStatus
-from earshot.db import Database
+from earshot.db import Database, utcnow
 from tests.calls.state_fixtures import add_agent, add_call
 
 
@@ -60,3 +69,24 @@ async def test_a_second_matcher_skips_what_the_first_holds(database: Database) -
         assert other is not None and (other[0].id, other[1].user_id) == (second_call, second_agent)
         await one.rollback()
         await two.rollback()
+
+
+def test_expected_wait_counts_callers_beyond_the_free_agents_at_the_busy_agents_pace() -> None:
+    assert expected_wait(1, free=1, busy=0, handle_s=None) == 0.0  # someone is free (or ringing) for them
+    assert expected_wait(3, free=1, busy=2, handle_s=300.0) == 300.0  # two ahead of the free one, two agents
+    assert expected_wait(2, free=0, busy=0, handle_s=300.0) is None  # nobody on duty
+    assert expected_wait(2, free=0, busy=1, handle_s=None) is None  # no call answered yet
+
+
+async def test_staffing_and_handle_time_are_read_from_seats_and_answered_calls(database: Database) -> None:
+    await add_agent(database, "free")
+    await add_agent(database, "ringing", status=AgentStatus.offered)
+    await add_agent(database, "talking", status=AgentStatus.in_call)
+    await add_agent(database, "gone", connected=False)
+    now = utcnow()
+    await add_call(database, "short", status=CallStatus.ended, answered_at=now - timedelta(seconds=100), ended_at=now - timedelta(seconds=40))
+    await add_call(database, "long", status=CallStatus.ended, answered_at=now - timedelta(seconds=200), ended_at=now - timedelta(seconds=20))
+    await add_call(database, "unanswered", status=CallStatus.ended, ended_at=now)
+    async with database.sessions() as session:
+        assert await staffing(session) == (2, 1)
+        assert await average_handle_seconds(session) == pytest.approx(120.0)

@@ -1,5 +1,6 @@
 // Agent states beyond on/off: away with a reason (no call rings), back to available (the call rings),
-// and during a call the switch is off as the badge says; wrap-up shows how long it has taken.
+// and during a call the switch is off as the badge says; wrap-up shows how long it has taken. The
+// waiting customer is told their place, an estimated wait once there is one, and that the call is transcribed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchChromium, loginAs, startEarshot, type RunningEarshot } from "./server";
@@ -37,6 +38,9 @@ describe("agent states", () => {
     await customer.getByLabel("Your name").fill("Wendy Waiting");
     await customer.getByRole("button", { name: "Start call" }).click();
     await customer.getByRole("heading", { name: "Waiting for an agent" }).waitFor();
+    await customer.getByRole("note").getByText(/This call is transcribed/).waitFor();
+    await customer.getByText("You are next in line.").waitFor();
+    expect(await customer.getByText(/Estimated wait|in a moment/).count()).toBe(0); // nobody on duty: no promise
     await agent.waitForTimeout(1000);
     expect(await agent.getByRole("alertdialog").count()).toBe(0);
 
@@ -64,5 +68,18 @@ describe("agent states", () => {
     await badge.getByText("Available").waitFor();
     expect(await toggle.isChecked()).toBe(true);
     expect(await clock.count()).toBe(0);
+
+    // With one call answered (its length known) and the agent busy with the next, a new caller gets an estimate.
+    const second = await (await browser.newContext()).newPage();
+    await second.goto(`${base}/call`);
+    await second.getByLabel("Your name").fill("Sam Second");
+    await second.getByRole("button", { name: "Start call" }).click();
+    await agent.getByRole("alertdialog").getByRole("button", { name: "Accept" }).click();
+    await badge.getByText("In a call").waitFor();
+    const third = await (await browser.newContext()).newPage();
+    await third.goto(`${base}/call`);
+    await third.getByLabel("Your name").fill("Tia Third");
+    await third.getByRole("button", { name: "Start call" }).click();
+    await third.getByText(/You are next in line\. (An agent should answer in a moment\.|Estimated wait: )/).waitFor();
   });
 });

@@ -10,15 +10,24 @@ const chat = (seq: number, text: string, speaker: "customer" | "agent" = "custom
 
 describe("call reducer", () => {
   it("shows the queue position, then the agent once answered", () => {
-    let view = applyMessage(emptyCall("c1"), { type: "queue_position", call_id: "c1", position: 2, queue_length: 3 });
+    let view = applyMessage(emptyCall("c1"), { type: "queue_position", call_id: "c1", position: 2, queue_length: 3, expected_wait_s: null });
     expect(view.position).toBe(2);
     expect(queueText(view)).toBe("You are number 2 in line.");
-    view = applyMessage(view, { type: "queue_position", call_id: "c1", position: 1, queue_length: 1 });
+    view = applyMessage(view, { type: "queue_position", call_id: "c1", position: 1, queue_length: 1, expected_wait_s: null });
     expect(queueText(view)).toBe("You are next in line.");
     view = applyMessage(view, started);
     expect(view.phase).toBe("active");
     expect(view.agentName).toBe("Alex");
     expect(view.position).toBeNull();
+  });
+
+  it("adds the estimated wait in round words when the server has one", () => {
+    const at = (expected_wait_s: number | null) =>
+      queueText(applyMessage(emptyCall("c1"), { type: "queue_position", call_id: "c1", position: 3, queue_length: 3, expected_wait_s }));
+    expect(at(null)).toBe("You are number 3 in line.");
+    expect(at(5)).toBe("You are number 3 in line. An agent should answer in a moment.");
+    expect(at(40)).toBe("You are number 3 in line. Estimated wait: under a minute.");
+    expect(at(250)).toBe("You are number 3 in line. Estimated wait: about 4 min.");
   });
 
   it("ignores events it has already seen and those of other calls", () => {

@@ -27,7 +27,14 @@ from earshot.auth.security import call_token_matches, hash_call_token, new_call_
 from earshot.bus import Bus, SubscriberOverflow, create_bus
 from earshot.calls.connection import Connection
 from earshot.calls.deadlines import Sweeper, due_agent_graces, due_customer_graces, due_offers
-from earshot.calls.matching import next_match, queue_length, queue_positions
+from earshot.calls.matching import (
+    average_handle_seconds,
+    expected_wait,
+    next_match,
+    queue_length,
+    queue_positions,
+    staffing,
+)
 from earshot.calls.models import AgentSeat, Call, CallStatus, Disposition, SeatDecline
 from earshot.calls.presence import Presence
 from earshot.calls.protocol import (
@@ -770,9 +777,13 @@ class CallHub:
     async def _publish_positions(self) -> None:
         async with self.db.sessions() as session:
             positions = await queue_positions(session)
+            free, busy = await staffing(session) if positions else (0, 0)
+            handle_s = await average_handle_seconds(session) if positions else None
         self.queue_length = length = len(positions)
         for call_id, position in positions.items():
-            await self._publish(call_channel(call_id), QueuePosition(call_id=call_id, position=position, queue_length=length))
+            wait = expected_wait(position, free, busy, handle_s)
+            message = QueuePosition(call_id=call_id, position=position, queue_length=length, expected_wait_s=wait)
+            await self._publish(call_channel(call_id), message)
 
     async def _publish(self, channel: str, message: Any) -> None:
         await publish_or_warn(self.bus, channel, message.model_dump_json())

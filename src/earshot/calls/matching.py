@@ -14,6 +14,7 @@ from earshot.calls.models import AgentSeat, Call, CallStatus, SeatDecline
 from earshot.calls.protocol import AgentStatus
 
 MATCH_WINDOW = 50  # waiting calls looked at per round; the rest wait their turn
+HANDLE_SAMPLE = 50  # recent answered calls whose length estimates the next waits
 WAITING = (CallStatus.queued, CallStatus.offered)
 
 
@@ -62,3 +63,37 @@ async def queue_positions(session: AsyncSession) -> dict[str, int]:
 
 async def queue_length(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Call).where(Call.status.in_(WAITING))) or 0)
+
+
+def expected_wait(position: int, free: int, busy: int, handle_s: float | None) -> float | None:
+    """Seconds until the caller at `position` is answered: the callers up to them beyond the free agents,
+    served by the busy agents at one call per average handle time each. None when nobody can answer."""
+    ahead = position - free
+    if ahead <= 0:
+        return 0.0
+    if busy == 0 or handle_s is None:
+        return None
+    return round(ahead * handle_s / busy, 1)
+
+
+async def staffing(session: AsyncSession) -> tuple[int, int]:
+    """Connected agents about to answer (free, or ringing with a caller at the head of the line), and
+    those busy with a call (talking or wrapping up)."""
+    rows = await session.execute(
+        select(AgentSeat.status, func.count()).where(AgentSeat.connection_id.is_not(None)).group_by(AgentSeat.status)
+    )
+    counts = {status: int(count) for status, count in rows}
+    busy = counts.get(AgentStatus.in_call, 0) + counts.get(AgentStatus.wrap_up, 0)
+    return counts.get(AgentStatus.available, 0) + counts.get(AgentStatus.offered, 0), busy
+
+
+async def average_handle_seconds(session: AsyncSession) -> float | None:
+    """Average answered-to-ended time of the most recent answered calls (read in Python: portable date maths)."""
+    rows = await session.execute(
+        select(Call.answered_at, Call.ended_at)
+        .where(Call.answered_at.is_not(None), Call.ended_at.is_not(None))
+        .order_by(Call.ended_at.desc())
+        .limit(HANDLE_SAMPLE)
+    )
+    lengths = [(ended - answered).total_seconds() for answered, ended in rows if ended >= answered]
+    return sum(lengths) / len(lengths) if lengths else None

@@ -230,6 +230,10 @@ class QueuePosition(Message):
     call_id: str
     position: int
     queue_length: int
+    expected_wait_s: float | None = Field(
+        default=None,
+        description="Estimated seconds until an agent answers; null when no agent is on duty or no handle time is known yet.",
+    )
 
 
 class AgentStatus(StrEnum):

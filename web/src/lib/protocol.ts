@@ -121,6 +121,10 @@ export type RefType = string | null;
 export type Type15 = "error";
 export type Type16 = "pong";
 export type CallId11 = string;
+/**
+ * Estimated seconds until an agent answers; null when no agent is on duty or no handle time is known yet.
+ */
+export type ExpectedWaitS = number | null;
 export type Position = number;
 export type QueueLength = number;
 export type Type17 = "queue_position";
@@ -690,6 +694,7 @@ export interface Pong {
  */
 export interface QueuePosition {
   call_id: CallId11;
+  expected_wait_s: ExpectedWaitS;
   position: Position;
   queue_length: QueueLength;
   type: Type17;

@@ -167,11 +167,10 @@ function CustomerHeader({ children }: { children?: ReactNode }) {
   return (
     <header className="app-header">
       <span className="brand">Earshot support</span>
-      {recorded && (
-        <span className="badge" role="note">
-          This call is recorded
-        </span>
-      )}
+      {/* Speech is always transcribed live (that is the product); recording is a setting. */}
+      <span className="badge" role="note">
+        {recorded ? "This call is transcribed and recorded" : "This call is transcribed"}
+      </span>
       <div className="header-tools">{children}</div>
     </header>
   );

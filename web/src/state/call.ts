@@ -30,6 +30,8 @@ export interface CallView {
   callId: string | null;
   phase: CallPhase;
   position: number | null;
+  /** The server's estimate of the wait, in seconds (null: it cannot tell). */
+  expectedWaitS: number | null;
   queueLength: number | null;
   agentName: string | null;
   customerName: string | null;
@@ -67,6 +69,7 @@ export function emptyCall(callId: string | null = null): CallView {
     callId,
     phase: callId ? "queued" : "none",
     position: null,
+    expectedWaitS: null,
     queueLength: null,
     agentName: null,
     customerName: null,
@@ -105,10 +108,17 @@ export function describeEnd(view: CallView): string {
 }
 
 /** What a waiting customer reads about their place in the queue. */
-export function queueText(view: Pick<CallView, "position">): string {
+export function queueText(view: Pick<CallView, "position" | "expectedWaitS">): string {
   if (!view.position) return "Finding you an agent…";
-  if (view.position === 1) return "You are next in line.";
-  return `You are number ${view.position} in line.`;
+  const place = view.position === 1 ? "You are next in line." : `You are number ${view.position} in line.`;
+  return view.expectedWaitS === null ? place : `${place} ${waitText(view.expectedWaitS)}`;
+}
+
+/** The estimate in round words: precise seconds would promise more than an estimate can keep. */
+export function waitText(seconds: number): string {
+  if (seconds < 15) return "An agent should answer in a moment.";
+  if (seconds < 60) return "Estimated wait: under a minute.";
+  return `Estimated wait: about ${Math.round(seconds / 60)} min.`;
 }
 
 /** Keeps the timeline in spoken/typed order: an utterance sits where its speech began. */
@@ -130,7 +140,7 @@ export function applyMessage(view: CallView, message: ServerMessage): CallView {
   const next = seq !== null ? { ...view, lastSeq: seq } : view;
   switch (message.type) {
     case "queue_position":
-      return { ...next, position: message.position, queueLength: message.queue_length };
+      return { ...next, position: message.position, queueLength: message.queue_length, expectedWaitS: message.expected_wait_s ?? null };
     case "call_queued":
       return { ...next, customerName: message.customer_name, channel: message.channel, phase: next.phase === "none" ? "queued" : next.phase };
     case "call_started":
