@@ -6,6 +6,8 @@ export default defineConfig({
   build: {
     outDir: "../src/earshot/static",
     emptyOutDir: true,
+    // .vite/manifest.json: which chunks each page loads (bench/web_bundles.py sums them per page).
+    manifest: true,
   },
   server: {
     proxy: {

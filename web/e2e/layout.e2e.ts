@@ -68,12 +68,20 @@ describe("agent desktop layout", () => {
     await agent.getByText("Waiting for the next call").waitFor();
 
     const customer = await (await browser.newContext({ viewport: { width: 1024, height: 768 } })).newPage();
+    const customerScripts: string[] = [];
+    customer.on("response", (response) => {
+      if (response.request().resourceType() === "script") customerScripts.push(`${new URL(response.url()).pathname} ${response.headers()["content-encoding"] ?? "identity"}`);
+    });
     await customer.goto(`${base}/call`);
     await customer.getByLabel("Your name").fill("Oliver Bennett");
     await customer.getByLabel(/Email/).fill("oliver.bennett@example.net");
     await customer.getByRole("button", { name: "Start call" }).click();
     await agent.getByRole("alertdialog").getByRole("button", { name: "Accept" }).click();
     await customer.getByRole("heading", { name: "Connected with Alex Agent" }).waitFor();
+    // The customer's page loads none of the staff pages' code, and gets its scripts compressed.
+    expect(customerScripts.length).toBeGreaterThan(0);
+    expect(customerScripts.filter((script) => /(Agent|Supervisor|Dashboard|History|Replay|AdminUsers|Login)Page/.test(script))).toEqual([]);
+    expect(customerScripts.filter((script) => script.includes("/assets/index-"))[0]).toMatch(/ br$/);
 
     const suggestions = agent.getByRole("region").filter({ hasText: "Suggested next step" });
     await say(customer, agent, "My order 20417 was due weeks ago and it still hasn't arrived. Where is it?");

@@ -4,16 +4,17 @@ import { Link, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import type { Role } from "./lib/api";
 import { hasRole, homeFor, useAuth } from "./lib/auth";
 import { useDocumentTitle } from "./lib/useDocumentTitle";
-import { AdminUsersPage } from "./pages/AdminUsersPage";
-import { AgentPage } from "./pages/AgentPage";
 import { CallPage } from "./pages/CallPage";
-import { HistoryPage } from "./pages/HistoryPage";
-import { LoginPage } from "./pages/LoginPage";
-import { ReplayPage } from "./pages/ReplayPage";
-import { SupervisorPage } from "./pages/SupervisorPage";
 
-// The dashboard brings its charting library; load it only for those who open it.
+// Each staff page is its own chunk, loaded when opened: a customer on /call downloads none of the
+// consoles' code, and an agent not the dashboard's charting library.
+const AdminUsersPage = lazy(() => import("./pages/AdminUsersPage").then((module) => ({ default: module.AdminUsersPage })));
+const AgentPage = lazy(() => import("./pages/AgentPage").then((module) => ({ default: module.AgentPage })));
 const DashboardPage = lazy(() => import("./pages/DashboardPage").then((module) => ({ default: module.DashboardPage })));
+const HistoryPage = lazy(() => import("./pages/HistoryPage").then((module) => ({ default: module.HistoryPage })));
+const LoginPage = lazy(() => import("./pages/LoginPage").then((module) => ({ default: module.LoginPage })));
+const ReplayPage = lazy(() => import("./pages/ReplayPage").then((module) => ({ default: module.ReplayPage })));
+const SupervisorPage = lazy(() => import("./pages/SupervisorPage").then((module) => ({ default: module.SupervisorPage })));
 
 function Loading() {
   return (
@@ -69,26 +70,19 @@ export function NotFoundPage() {
 
 export function App() {
   return (
-    <Routes>
-      <Route path="/" element={<Home />} />
-      <Route path="/login" element={<LoginPage />} />
-      <Route path="/call" element={<CallPage />} />
-      <Route path="/agent" element={<RequireRole role="agent"><AgentPage /></RequireRole>} />
-      <Route path="/supervisor" element={<RequireRole role="supervisor"><SupervisorPage /></RequireRole>} />
-      <Route
-        path="/dashboard"
-        element={
-          <RequireRole role="supervisor">
-            <Suspense fallback={<Loading />}>
-              <DashboardPage />
-            </Suspense>
-          </RequireRole>
-        }
-      />
-      <Route path="/history" element={<RequireRole role="agent"><HistoryPage /></RequireRole>} />
-      <Route path="/history/:callId" element={<RequireRole role="agent"><ReplayPage /></RequireRole>} />
-      <Route path="/admin/users" element={<RequireRole role="admin"><AdminUsersPage /></RequireRole>} />
-      <Route path="*" element={<NotFoundPage />} />
-    </Routes>
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route path="/" element={<Home />} />
+        <Route path="/login" element={<LoginPage />} />
+        <Route path="/call" element={<CallPage />} />
+        <Route path="/agent" element={<RequireRole role="agent"><AgentPage /></RequireRole>} />
+        <Route path="/supervisor" element={<RequireRole role="supervisor"><SupervisorPage /></RequireRole>} />
+        <Route path="/dashboard" element={<RequireRole role="supervisor"><DashboardPage /></RequireRole>} />
+        <Route path="/history" element={<RequireRole role="agent"><HistoryPage /></RequireRole>} />
+        <Route path="/history/:callId" element={<RequireRole role="agent"><ReplayPage /></RequireRole>} />
+        <Route path="/admin/users" element={<RequireRole role="admin"><AdminUsersPage /></RequireRole>} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Routes>
+    </Suspense>
   );
 }
