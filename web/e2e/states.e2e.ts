@@ -1,5 +1,5 @@
 // Agent states beyond on/off: away with a reason (no call rings), back to available (the call rings),
-// and during a call the switch is off as the badge says; wrap-up shows how long it has taken. The
+// and during a call the switch is off as the badge says; a hold shows on the customer's page; wrap-up shows how long it has taken. The
 // waiting customer is told their place, an estimated wait once there is one, and that the call is transcribed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
@@ -54,6 +54,15 @@ describe("agent states", () => {
     await badge.getByText("In a call").waitFor();
     expect(await toggle.isChecked()).toBe(false);
     expect(await toggle.isDisabled()).toBe(true);
+
+    // Hold: the customer's page says so until the agent resumes; the conversation keeps the hold's length.
+    await agent.getByRole("button", { name: "Hold", exact: true }).click();
+    await customer.getByRole("heading", { name: "On hold with Alex Agent" }).waitFor();
+    await agent.getByText(/On hold for .*the customer does not hear you/).waitFor();
+    await agent.getByRole("button", { name: "Resume", exact: true }).click();
+    await customer.getByRole("heading", { name: "Connected with Alex Agent" }).waitFor();
+    await customer.getByRole("log").getByText(/Back from hold after \d+ s/).waitFor();
+    await agent.getByRole("log").getByText(/Back from hold after \d+ s/).waitFor();
 
     // Wrap-up: its clock runs in the header until the wrap-up is filed.
     await agent.getByRole("button", { name: "End call" }).click();

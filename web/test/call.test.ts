@@ -21,6 +21,15 @@ describe("call reducer", () => {
     expect(view.position).toBeNull();
   });
 
+  it("follows a hold and its resume, with the hold's length in the conversation", () => {
+    let view = applyMessage(emptyCall("c1"), started);
+    view = applyMessage(view, { ...base, type: "call_held", seq: 4, offset_ms: 4000, at: "2026-11-24T10:00:04Z" });
+    expect(view.heldSince).toBe("2026-11-24T10:00:04Z");
+    view = applyMessage(view, { ...base, type: "call_resumed", seq: 5, offset_ms: 69000, held_ms: 65000 });
+    expect(view.heldSince).toBeNull();
+    expect(view.timeline.map((entry) => entry.text).slice(-2)).toEqual(["On hold", "Back from hold after 1 min 5 s"]);
+  });
+
   it("adds the estimated wait in round words when the server has one", () => {
     const at = (expected_wait_s: number | null) =>
       queueText(applyMessage(emptyCall("c1"), { type: "queue_position", call_id: "c1", position: 3, queue_length: 3, expected_wait_s }));

@@ -27,6 +27,7 @@ from earshot.auth.security import call_token_matches, hash_call_token, new_call_
 from earshot.bus import Bus, SubscriberOverflow, create_bus
 from earshot.calls.connection import Connection
 from earshot.calls.deadlines import Sweeper, due_agent_graces, due_customer_graces, due_offers
+from earshot.calls.hold import held_since
 from earshot.calls.matching import (
     average_handle_seconds,
     expected_wait,
@@ -495,6 +496,25 @@ class CallHub:
                 raise CallError(ErrorCode.conflict, "chat is possible only while the call is in progress")
             extra = {"client_id": client_id} if client_id else {}
             await tx.log(call, "chat", speaker=speaker, author=author, text=self.redact(text), **extra)
+
+    async def set_hold(self, call_id: str, held: bool) -> None:
+        """Hold or resume a call in progress; the resume is logged with how long the hold lasted."""
+        async with self._transaction() as tx:
+            call = await tx.call(call_id)
+            if call.status != CallStatus.active:
+                raise CallError(ErrorCode.conflict, "only a call in progress can be held or resumed")
+            since = await held_since(tx.session, call_id)
+            if held == (since is not None):
+                raise CallError(ErrorCode.conflict, "the call is already on hold" if held else "the call is not on hold")
+            if held:
+                await tx.log(call, "call_held")
+            else:
+                assert since is not None
+                await tx.log(call, "call_resumed", held_ms=max(0, round((utcnow() - since).total_seconds() * 1000)))
+
+    async def on_hold(self, call_id: str) -> bool:
+        async with self.db.sessions() as session:
+            return await held_since(session, call_id) is not None
 
     async def end_call(self, call_id: str, ended_by: Speaker) -> None:
         async with self._lock:

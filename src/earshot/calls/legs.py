@@ -38,6 +38,8 @@ class CallLeg:
         # Audio is budgeted by its duration, apart from the connection's messages.
         self._budget = TokenBucket(hub.settings.audio_burst_seconds, hub.settings.audio_max_speed)
         self._quiet_until = 0.0
+        # The call is on hold: audio is recorded but not transcribed (so the other party gets none of it).
+        self.held = False
 
     async def start(self, message: AudioStart) -> None:
         if message.sample_rate not in RATES[message.format]:
@@ -69,7 +71,9 @@ class CallLeg:
         self._told_not_active = False
         transcriber = await self._transcriber_for(call_id)
         if self._tap is not None:
-            self._tap.frame(call_id, data)  # recorded even when the transcriber must drop it
+            self._tap.frame(call_id, data)  # recorded even when the transcriber must drop it (or on hold)
+        if self.held:
+            return  # on hold: nothing said reaches the call
         try:
             transcriber.feed(data)
         except AudioFormatError as exc:
@@ -83,6 +87,17 @@ class CallLeg:
         self._quiet_until = now + DROPPED_NOTICE_SECONDS
         log.info("%s audio dropped: %s", self.speaker.value, reason)
         raise CallError(ErrorCode.rate_limited, reason)
+
+    def hold(self, held: bool) -> None:
+        """Stop (finishing the words in progress) or restart transcribing for a hold and its resume."""
+        if held == self.held:
+            return
+        self.held = held
+        if self._transcriber is not None:
+            if held:
+                self._transcriber.stop()
+            else:
+                self._transcriber.start(self._format)
 
     async def stop(self) -> None:
         if self._transcriber is not None:
@@ -104,6 +119,8 @@ class CallLeg:
         await self.close()
         self.call_id = call_id
         hub, speaker = self.hub, self.speaker
+        # A leg that joins a call on hold (after a reconnect) finds the hold in the log.
+        self.held = await hub.on_hold(call_id)
 
         async def emit(update: TranscriptUpdate) -> None:
             await hub.publish_transcript(call_id, speaker, update)

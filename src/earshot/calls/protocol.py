@@ -159,6 +159,14 @@ class AttachCustomer(Message):
     customer_id: DbInt
 
 
+class HoldCall(Message):
+    """Agent only: put the call on hold (the agent's audio stops reaching the call) or take it off."""
+
+    type: Literal["hold_call"] = "hold_call"
+    call_id: str | None = None
+    held: bool
+
+
 class Watch(Message):
     """Supervisor only: start receiving a live call's events (history first)."""
 
@@ -184,6 +192,7 @@ ClientMessage = Annotated[
     | AudioStop
     | SuggestionFeedback
     | AttachCustomer
+    | HoldCall
     | Watch
     | Unwatch,
     Field(discriminator="type"),
@@ -502,6 +511,17 @@ class SuggestionFeedbackEvent(LoggedEvent):
     agent_id: int
 
 
+class CallHeld(LoggedEvent):
+    """The agent put the call on hold: their audio is not transcribed or recorded until it is resumed."""
+
+    type: Literal["call_held"] = "call_held"
+
+
+class CallResumed(LoggedEvent):
+    type: Literal["call_resumed"] = "call_resumed"
+    held_ms: int = Field(description="How long the hold lasted.")
+
+
 class CallEnded(LoggedEvent):
     type: Literal["call_ended"] = "call_ended"
     reason: Literal["hangup", "dropped", "abandoned", "shutdown"]
@@ -545,6 +565,8 @@ CallEventMessage = Annotated[
     | Chat
     | PartyDisconnected
     | PartyReconnected
+    | CallHeld
+    | CallResumed
     | Transcript
     | CustomerContextEvent
     | SentimentEvent
@@ -561,7 +583,17 @@ call_event_adapter: TypeAdapter[Any] = TypeAdapter(CallEventMessage)
 
 # Event types a customer may see; everything else in the log is for staff only.
 CUSTOMER_VISIBLE_EVENTS = frozenset(
-    {"call_queued", "call_started", "chat", "transcript", "party_disconnected", "party_reconnected", "call_ended"}
+    {
+        "call_queued",
+        "call_started",
+        "chat",
+        "transcript",
+        "party_disconnected",
+        "party_reconnected",
+        "call_held",
+        "call_resumed",
+        "call_ended",
+    }
 )
 
 ServerMessage = Annotated[
@@ -583,6 +615,8 @@ ServerMessage = Annotated[
     | Chat
     | PartyDisconnected
     | PartyReconnected
+    | CallHeld
+    | CallResumed
     | Transcript
     | CustomerContextEvent
     | SentimentEvent

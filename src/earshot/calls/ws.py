@@ -29,6 +29,7 @@ from earshot.calls.protocol import (
     Error,
     ErrorCode,
     Hello,
+    HoldCall,
     Ping,
     Pong,
     Resume,
@@ -380,6 +381,10 @@ async def agent_socket(websocket: WebSocket, last_seq: DbSeq = 0) -> None:
     async def attach(message: AttachCustomer) -> None:
         await assist().attach(own_call(message.call_id), message.customer_id)
 
+    async def hold(message: HoldCall) -> None:
+        await hub.set_hold(own_call(message.call_id), message.held)
+        leg.hold(message.held)
+
     leg = CallLeg(hub, websocket.app.state.transcription, Speaker.agent, websocket.app.state.recordings)
     handlers: dict[str, Handler] = {
         "suggestion_feedback": feedback,
@@ -392,6 +397,7 @@ async def agent_socket(websocket: WebSocket, last_seq: DbSeq = 0) -> None:
         "chat": chat,
         "end_call": end,
         "wrap_up": wrap_up,
+        "hold_call": hold,
         "resume": resume,
     }
     async def audio(data: bytes) -> None:

@@ -40,6 +40,12 @@ export function CallHeader({ call, viewer, actions, children }: CallHeaderProps)
         {actions && <div className="actions">{actions}</div>}
       </div>
       {ended && <p className="muted">{describeEnd(call)}</p>}
+      {!ended && call.heldSince && (
+        <p className="warn-text" role="status">
+          On hold for <Timer since={call.heldSince} label="Time on hold" />
+          {viewer === "agent" ? ": the customer does not hear you." : "."}
+        </p>
+      )}
       {!ended && away && (
         <p className="warn-text" role="status">
           The {away}'s connection dropped; waiting for them to return.

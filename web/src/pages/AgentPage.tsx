@@ -84,9 +84,19 @@ export function AgentPage() {
                 viewer="agent"
                 actions={
                   call.phase === "active" && (
-                    <button type="button" className="button button-danger" aria-keyshortcuts="E" onClick={endCall}>
-                      End call
-                    </button>
+                    <>
+                      <button
+                        type="button"
+                        className="button"
+                        aria-pressed={call.heldSince !== null}
+                        onClick={() => socket.send({ type: "hold_call", call_id: call.callId, held: call.heldSince === null })}
+                      >
+                        {call.heldSince ? "Resume" : "Hold"}
+                      </button>
+                      <button type="button" className="button button-danger" aria-keyshortcuts="E" onClick={endCall}>
+                        End call
+                      </button>
+                    </>
                   )
                 }
               >

@@ -130,8 +130,14 @@ function ActiveCall({ call, onFinished }: { call: StoredCall; onFinished: () => 
           ) : view.phase === "active" ? (
             <CallState
               tone="live"
-              title={`Connected with ${view.agentName}`}
-              detail={view.otherPartyAway ? "The agent's connection dropped; they should be back in a moment." : undefined}
+              title={view.heldSince ? `On hold with ${view.agentName}` : `Connected with ${view.agentName}`}
+              detail={
+                view.heldSince
+                  ? "The agent put you on hold and will be back shortly. You can still type a message."
+                  : view.otherPartyAway
+                    ? "The agent's connection dropped; they should be back in a moment."
+                    : undefined
+              }
               meta={view.startedAt && <Timer since={view.startedAt} label="Call duration" />}
               actions={
                 <button type="button" className="button button-danger" onClick={endCall}>

@@ -52,6 +52,8 @@ export interface CallView {
   /** Every suggestion of the call, with what the agent did with it (for replay and review). */
   suggestions: SuggestionRecord[];
   otherPartyAway: Speaker | null;
+  /** On hold since (ISO time); null when not on hold. */
+  heldSince: string | null;
   wrapUpNotes: string | null;
   /** The post-call summary (staff only), logged a moment after the call ends. */
   summary: CallSummaryEvent | null;
@@ -88,6 +90,7 @@ export function emptyCall(callId: string | null = null): CallView {
     suggestionState: "new",
     suggestions: [],
     otherPartyAway: null,
+    heldSince: null,
     wrapUpNotes: null,
     summary: null,
     recordingFailed: null,
@@ -126,6 +129,12 @@ export function insertSorted(timeline: TimelineEntry[], entry: TimelineEntry): T
   let index = timeline.length;
   while (index > 0 && timeline[index - 1].offsetMs > entry.offsetMs) index -= 1;
   return [...timeline.slice(0, index), entry, ...timeline.slice(index)];
+}
+
+/** A hold's length in words ("40 s", "2 min 5 s"). */
+export function formatHeld(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 function system(view: CallView, seq: number, offsetMs: number, text: string): TimelineEntry[] {
@@ -179,8 +188,16 @@ export function applyMessage(view: CallView, message: ServerMessage): CallView {
         otherPartyAway: null,
         timeline: system(next, message.seq, message.offset_ms, `The ${message.speaker} is back`),
       };
+    case "call_held":
+      return { ...next, heldSince: message.at, timeline: system(next, message.seq, message.offset_ms, "On hold") };
+    case "call_resumed":
+      return {
+        ...next,
+        heldSince: null,
+        timeline: system(next, message.seq, message.offset_ms, `Back from hold after ${formatHeld(message.held_ms)}`),
+      };
     case "call_ended": {
-      const ended = { ...next, phase: "ended" as const, endedAt: message.at, endedReason: message.reason, endedBy: message.ended_by, position: null };
+      const ended = { ...next, phase: "ended" as const, heldSince: null, endedAt: message.at, endedReason: message.reason, endedBy: message.ended_by, position: null };
       return { ...ended, timeline: system(ended, message.seq, message.offset_ms, describeEnd(ended)) };
     }
     case "call_wrapped_up":

@@ -1,0 +1,22 @@
+"""Whether a call is on hold, read from its event log (the last of `call_held` / `call_resumed`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from earshot.sessions.models import CallEvent
+
+
+async def held_since(session: AsyncSession, call_id: str) -> datetime | None:
+    """When the call's current hold began; None when it is not on hold."""
+    result = await session.execute(
+        select(CallEvent.type, CallEvent.created_at)
+        .where(CallEvent.call_id == call_id, CallEvent.type.in_(("call_held", "call_resumed")))
+        .order_by(CallEvent.seq.desc())
+        .limit(1)
+    )
+    last = result.first()
+    return last.created_at if last is not None and last.type == "call_held" else None
