@@ -2,24 +2,13 @@
 // dark): a serious or critical finding fails the test, listed with the page and the elements.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, loginAs, startEarshot, type RunningEarshot } from "./server";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { loginAs, withEarshotAndChromium } from "./server";
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-let earshot: RunningEarshot;
-let browser: Browser;
-
-beforeAll(async () => {
-  earshot = await startEarshot();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await earshot?.stop();
-});
+const running = withEarshotAndChromium();
 
 interface AxeResult {
   violations: { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }[];
@@ -48,6 +37,7 @@ async function audit(page: Page, where: string): Promise<void> {
 
 describe("accessibility", () => {
   it("no page has a serious or critical axe finding", async () => {
+    const { browser, earshot } = running;
     const base = earshot.baseUrl;
     const viewport = { width: 1440, height: 900 };
 

@@ -2,22 +2,11 @@
 // conversation and the suggestion; at 1024 px nothing overflows sideways and the customer search's
 // placeholder fits its field; lines carry their time, the marks are explained, the trend chart has
 // axes, and earlier suggestions stay listed for the agent and the supervisor.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Locator, Page } from "playwright-core";
-import { launchChromium, loginAs, startEarshot, type RunningEarshot } from "./server";
+import { describe, expect, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
+import { availableAgent, loginAs, withEarshotAndChromium } from "./server";
 
-let earshot: RunningEarshot;
-let browser: Browser;
-
-beforeAll(async () => {
-  earshot = await startEarshot();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await earshot?.stop();
-});
+const running = withEarshotAndChromium();
 
 /** Whether the element's box lies wholly inside the viewport, without scrolling. */
 async function inView(page: Page, locator: Locator): Promise<boolean> {
@@ -60,12 +49,9 @@ async function say(customer: Page, agent: Page, text: string): Promise<void> {
 
 describe("agent desktop layout", () => {
   it("keeps the caller's record in view at 1440x900 and fits 1024 px", async () => {
+    const { browser, earshot } = running;
     const base = earshot.baseUrl;
-    const agent = await loginAs(await browser.newContext({ viewport: { width: 1440, height: 900 } }), base, "agent1", "agent1-demo-pass");
-    await agent.waitForURL(`${base}/agent`);
-    await agent.getByRole("status").getByText("Connected").waitFor();
-    await agent.getByRole("switch", { name: "Available for calls" }).click();
-    await agent.getByText("Waiting for the next call").waitFor();
+    const agent = await availableAgent(browser, base);
 
     const customer = await (await browser.newContext({ viewport: { width: 1024, height: 768 } })).newPage();
     const customerScripts: string[] = [];

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 const ROOT = resolve(__dirname, "..", "..");
 
@@ -160,4 +161,28 @@ export async function waitForTranscription(baseUrl: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error("transcription did not become ready");
+}
+
+/** A server and Chromium for one test file: started before its tests, stopped after them. */
+export function withEarshotAndChromium(extraEnv: Record<string, string> = {}): { earshot: RunningEarshot; browser: Browser } {
+  const running = {} as { earshot: RunningEarshot; browser: Browser };
+  beforeAll(async () => {
+    running.earshot = await startEarshot(extraEnv);
+    running.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await running.browser?.close();
+    await running.earshot?.stop();
+  });
+  return running;
+}
+
+/** An agent logged in to the console and available for calls. */
+export async function availableAgent(browser: Browser, baseUrl: string, viewport = { width: 1440, height: 900 }): Promise<Page> {
+  const agent = await loginAs(await browser.newContext({ viewport }), baseUrl, "agent1", "agent1-demo-pass");
+  await agent.waitForURL(`${baseUrl}/agent`);
+  await agent.getByRole("status").getByText("Connected").waitFor();
+  await agent.getByRole("switch", { name: "Available for calls" }).click();
+  await agent.getByText("Waiting for the next call").waitFor();
+  return agent;
 }

@@ -1,33 +1,18 @@
 // Agent states beyond on/off: away with a reason (no call rings), back to available (the call rings),
 // and during a call the switch is off as the badge says; a hold shows on the customer's page; wrap-up shows how long it has taken. The
 // waiting customer is told their place, an estimated wait once there is one, and that the call is transcribed.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { launchChromium, loginAs, startEarshot, type RunningEarshot } from "./server";
+import { describe, expect, it } from "vitest";
+import { availableAgent, withEarshotAndChromium } from "./server";
 
-let earshot: RunningEarshot;
-let browser: Browser;
-
-beforeAll(async () => {
-  earshot = await startEarshot();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await earshot?.stop();
-});
+const running = withEarshotAndChromium();
 
 describe("agent states", () => {
   it("steps away with a reason, takes calls again, and the switch agrees with the badge throughout", async () => {
+    const { browser, earshot } = running;
     const base = earshot.baseUrl;
-    const agent = await loginAs(await browser.newContext({ viewport: { width: 1440, height: 900 } }), base, "agent1", "agent1-demo-pass");
-    await agent.waitForURL(`${base}/agent`);
-    await agent.getByRole("status").getByText("Connected").waitFor();
+    const agent = await availableAgent(browser, base);
     const toggle = agent.getByRole("switch", { name: "Available for calls" });
     const badge = agent.locator(".app-header").getByRole("status").last();
-    await toggle.click();
-    await agent.getByText("Waiting for the next call").waitFor();
 
     // Lunch: the badge says so, the switch is off, and a caller waits instead of ringing here.
     await agent.getByLabel("Away reason").selectOption("lunch");
