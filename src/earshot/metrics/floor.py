@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from earshot.auth.models import Role, User
 from earshot.bus import Bus
 from earshot.calls.hub import SUPERVISORS_CHANNEL  # the hub's live calls, sent after each of its state changes
+from earshot.calls.matching import expected_wait
 from earshot.calls.models import AgentSeat, Call, CallStatus
 from earshot.calls.protocol import (
     AgentStatus,
@@ -48,17 +49,6 @@ FLOOR_EVENTS = frozenset({
 })
 WAITING = (CallStatus.queued, CallStatus.offered)
 BUSY = (AgentStatus.offered, AgentStatus.in_call, AgentStatus.wrap_up)
-
-
-def expected_wait(waiting: int, available: int, busy: int, handle_s: float | None) -> float | None:
-    """Seconds a caller joining now may wait: the callers ahead of them beyond the free agents, served
-    by the busy agents at one call per average handle time each. None when nobody can answer."""
-    ahead = waiting + 1 - available
-    if ahead <= 0:
-        return 0.0
-    if busy == 0 or handle_s is None:
-        return None
-    return round(ahead * handle_s / busy, 1)
 
 
 def agent_state(seat: AgentSeat | None) -> FloorAgentState:
@@ -154,7 +144,8 @@ async def floor_snapshot(session: AsyncSession, service_level_seconds: float, no
         waiting=waiting,
         longest_waiting_since=oldest,
         longest_wait_s=round((now - oldest).total_seconds(), 1) if oldest is not None else None,
-        expected_wait_s=expected_wait(waiting, available, busy, today.average_handle_time_s),
+        # A caller joining now would be at position waiting + 1: the customer's own estimate, for the floor.
+        expected_wait_s=expected_wait(waiting + 1, available, busy, today.average_handle_time_s),
         abandoned_last_hour=abandoned,
     )
     return Floor(at=now, queue=queue, agents=agents, today=today, service_level_seconds=service_level_seconds)
