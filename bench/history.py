@@ -7,7 +7,8 @@ over 90 days across 50 agents, each with its event log, history row and searchab
 - history pages (`history_page`): newest first, text searches (common and rare words), filters
   combined with search, an agent's own calls, lowest sentiment first, a page deep in via cursor;
 - opening a replay: the call's log read and turned into messages, to the first frame
-  (`load_timeline`), and the whole `GET /api/calls/{id}/events` body.
+  (`load_timeline`), the whole `GET /api/calls/{id}/events` body, and the first page of it
+  (`?limit=200`) that the web replay shows its first frame from.
 - `--recording`: instead, the cost of recording one leg (decode, place on the timeline, Ogg/Opus
   encode, as `recordings/tape.py` does in its worker thread) for PCM16 and mu-law, in CPU % of one core.
 
@@ -37,12 +38,14 @@ from typing import Any
 from sqlalchemy import text
 
 from earshot.auth.models import Role, User
+from earshot.calls.models import Call
 from earshot.db import Database
 from earshot.sessions.history import HistoryFilters, history_page
 from earshot.sessions.log import read_events, to_message
 from earshot.sessions.replay import describe, load_timeline, stream_timeline
 
 AGENTS = 50
+FIRST_PAGE = 200  # the web replay's first page (REPLAY_FIRST_PAGE in web/src/state/history.ts)
 DAYS = 90
 END = datetime(2026, 11, 30, tzinfo=UTC)
 PRODUCTS = ["headphones", "router", "laptop", "office chair", "phone case", "camera", "printer", "speaker",
@@ -274,13 +277,21 @@ async def measure(db: Database, long_call: str, runs: int) -> dict[str, list[flo
     async def whole_timeline() -> None:
         [describe(event) for event in await load_timeline(db, long_call)]
 
-    async def events_body() -> None:
+    async def events_body(limit: int | None = None) -> None:
+        # As the route does it: the call (its role check), the rows (one more than a page, to know
+        # whether another follows), the messages, the JSON body.
         async with db.sessions() as session:
-            json.dumps([to_message(e).model_dump(mode="json") for e in await read_events(session, long_call)])
+            await session.get(Call, long_call)
+            rows = await read_events(session, long_call, 0, None if limit is None else limit + 1)
+            json.dumps([to_message(e).model_dump(mode="json") for e in rows[:limit]])
+
+    async def first_page() -> None:
+        await events_body(FIRST_PAGE)
 
     results["replay: first frame (2,000-event call)"] = await timed(runs, first_frame)
     results["replay: whole timeline (2,000-event call)"] = await timed(runs, whole_timeline)
     results["replay: whole events body (2,000-event call)"] = await timed(runs, events_body)
+    results[f"replay: first {FIRST_PAGE}-event page of /events"] = await timed(runs, first_page)
     return results
 
 

@@ -19,7 +19,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/calls"): "public",
     ("GET", "/api/calls"): "supervisor",
     ("GET", "/api/calls/{call_id}"): "agent",
-    ("GET", "/api/calls/{call_id}/events"): "supervisor",
+    ("GET", "/api/calls/{call_id}/events"): "agent",
     ("GET", "/api/calls/{call_id}/export"): "agent",
     ("GET", "/api/calls/{call_id}/recording"): "agent",
     ("DELETE", "/api/calls/{call_id}/recording"): "admin",

@@ -130,14 +130,54 @@ async def test_the_calls_list_takes_the_same_filters_and_a_cursor(shop: RunningS
     assert (await get(shop, "agent1", "/api/calls")).status_code == 403
 
 
-async def test_the_log_is_for_supervisors_and_admins_agents_read_their_calls_through_the_export(
+async def test_the_log_is_read_as_the_export_is_agents_their_own_calls_staff_any(
+    shop: RunningServer, two_calls: dict[str, str]
+) -> None:
+    mine, other = two_calls["agent1"], two_calls["agent2"]
+    assert (await get(shop, "agent1", f"/api/calls/{other}/events")).status_code == 404
+    assert (await get(shop, "agent1", f"/api/calls/{other}/events", limit=5)).status_code == 404
+    assert (await get(shop, "agent1", f"/api/calls/{'0' * 32}/events")).status_code == 404
+    for who in ("agent1", "supervisor", "admin"):
+        response = await get(shop, who, f"/api/calls/{mine}/events")
+        assert response.status_code == 200 and response.json()[0]["type"] == "call_queued", who
+        assert response.json() == await logged(shop, mine), who
+
+
+async def test_the_log_reads_in_pages_in_seq_order_that_add_up_to_the_whole(
     shop: RunningServer, two_calls: dict[str, str]
 ) -> None:
     call_id = two_calls["agent1"]
-    assert (await get(shop, "agent1", f"/api/calls/{call_id}/events")).status_code == 403
-    for who in ("supervisor", "admin"):
-        response = await get(shop, who, f"/api/calls/{call_id}/events")
-        assert response.status_code == 200 and response.json()[0]["type"] == "call_queued", who
+    whole = await logged(shop, call_id)
+    assert len(whole) > 7
+    pages: list[list[dict[str, Any]]] = []
+    after: str | None = "0"
+    while after is not None:
+        response = await get(shop, "agent1", f"/api/calls/{call_id}/events", after_seq=after, limit=3)
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        after = response.headers.get("X-Next-After-Seq")
+    assert [len(page) for page in pages[:-1]] == [3] * (len(pages) - 1) and 1 <= len(pages[-1]) <= 3
+    assert [event for page in pages for event in page] == whole
+    assert [event["seq"] for event in whole] == list(range(1, len(whole) + 1))
+    # A page that reaches the end exactly says no more; one past the end is empty.
+    last = await get(shop, "supervisor", f"/api/calls/{call_id}/events", after_seq=len(whole) - 2, limit=2)
+    assert [e["seq"] for e in last.json()] == [len(whole) - 1, len(whole)] and "X-Next-After-Seq" not in last.headers
+    assert (await get(shop, "supervisor", f"/api/calls/{call_id}/events", after_seq=len(whole), limit=2)).json() == []
+    biggest = await get(shop, "supervisor", f"/api/calls/{call_id}/events", limit=1000)
+    assert biggest.json() == whole and "X-Next-After-Seq" not in biggest.headers
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"limit": "ten"}, "limit"), ({"limit": ""}, "limit"),
+     ({"after_seq": -1}, "after_seq"), ({"after_seq": "first"}, "after_seq"), ({"after_seq": 2**31}, "after_seq")],
+)  # fmt: skip
+async def test_a_bad_page_of_the_log_is_refused_with_the_field_named(
+    shop: RunningServer, two_calls: dict[str, str], params: dict[str, Any], field: str
+) -> None:
+    response = await get(shop, "agent1", f"/api/calls/{two_calls['agent1']}/events", **params)
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["detail"]] == [["query", field]]
 
 
 async def test_exports_and_the_summary_hold_card_numbers_masked(shop: RunningServer) -> None:

@@ -39,7 +39,7 @@ const LOG = [
   },
 ] as ServerMessage[];
 
-type Answer = { status: number; body: unknown };
+type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 const requests: string[] = [];
 
 /** The server's answers by path; anything else is a 404. */
@@ -50,7 +50,7 @@ function serve(answers: (path: string) => Answer | undefined) {
     vi.fn(async (path: string) => {
       requests.push(path);
       const answer = path === "/api/auth/me" ? { status: 200, body: supervisor } : answers(path);
-      return new Response(JSON.stringify(answer?.body ?? { detail: "no such call" }), { status: answer?.status ?? 404 });
+      return new Response(JSON.stringify(answer?.body ?? { detail: "no such call" }), { status: answer?.status ?? 404, headers: answer?.headers });
     }),
   );
 }
@@ -141,9 +141,15 @@ describe("history page", () => {
 
 describe("replay page", () => {
   it("shows the call, its summary and exports, and a transcript line seeks the replay there", async () => {
-    serve((path) => (path === "/api/calls/c1/export?format=json" ? { status: 200, body: LOG } : undefined));
+    // The log in two pages: the replay opens on the first, the summary comes with the second.
+    serve((path) => {
+      if (path === "/api/calls/c1/events?after_seq=0&limit=200") return { status: 200, body: LOG.slice(0, 3), headers: { "X-Next-After-Seq": "3" } };
+      if (path === "/api/calls/c1/events?after_seq=3&limit=1000") return { status: 200, body: LOG.slice(3) };
+      return undefined;
+    });
     renderAt("/history/c1");
     await screen.findByRole("heading", { name: "Dana", level: 1 });
+    await waitFor(() => expect(screen.queryByText("Reading the rest of the call…")).toBeNull());
     const outcome = screen.getByRole("region", { name: "Summary" });
     expect(outcome.textContent).toContain("Tracked the order");
     expect(outcome.textContent).toContain("0.10 → 0.40");

@@ -1,7 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ServerMessage } from "../src/lib/protocol";
 import { applyMessage, emptyCall } from "../src/state/call";
-import { ReplayPlayer, replayMarkers, replayScript, shownCount, timeOfSeq, viewAt, type ReplayFrame } from "../src/state/replay";
+import { readReplayLog, REPLAY_FIRST_PAGE, REPLAY_PAGE } from "../src/state/history";
+import {
+  extendScript,
+  ReplayPlayer,
+  replayMarkers,
+  replayScript,
+  shownCount,
+  timeOfSeq,
+  viewAt,
+  type LoggedMessage,
+  type ReplayFrame,
+  type ReplayScript,
+} from "../src/state/replay";
 
 const base = { call_id: "c1", at: "2026-11-24T10:00:00Z" };
 const chat = (seq: number, offset: number, text: string, speaker: "customer" | "agent" = "customer"): ServerMessage => ({
@@ -194,5 +206,99 @@ describe("replay player", () => {
     replay.dispose();
     vi.advanceTimersByTime(20_000);
     expect(replay.frame().playing).toBe(false);
+  });
+});
+
+/** The script of LOG read in pages cut at `cuts` (event counts), each later page added as it "arrives". */
+function pagedScripts(cuts: number[]): ReplayScript[] {
+  const bounds = [0, ...cuts, LOG.length];
+  const scripts = [replayScript("c1", LOG.slice(0, bounds[1]), bounds.length === 2)];
+  for (let page = 1; page < bounds.length - 1; page += 1) {
+    const last = page === bounds.length - 2;
+    scripts.push(extendScript(scripts[scripts.length - 1], LOG.slice(bounds[page], bounds[page + 1]), last));
+  }
+  return scripts;
+}
+
+describe("replay from pages of the log", () => {
+  it("builds the same script and states from pages as from the whole log (deterministic)", () => {
+    const whole = replayScript("c1", LOG);
+    for (const cuts of [[1], [3], [2, 5, 9], [1, 2, 3, 4, 5, 6, 7, 8, 9], [9]]) {
+      const scripts = pagedScripts(cuts);
+      const built = scripts[scripts.length - 1];
+      expect(built).toEqual(whole);
+      expect(replayMarkers(built)).toEqual(replayMarkers(whole));
+      for (const at of [0, 2000, 3500, 7000, 10_500]) expect(viewAt(built, at)).toEqual(viewAt(whole, at));
+      // Every page read so far already shows what the whole log shows up to where it ends.
+      for (const partial of scripts) expect(viewAt(partial, partial.durationMs)).toEqual(viewAt(whole, partial.durationMs));
+    }
+  });
+
+  it("refuses a page that does not follow on from what was read, or one after the end", () => {
+    const first = replayScript("c1", LOG.slice(0, 4), false);
+    expect(() => extendScript(first, LOG.slice(2, 6), false)).toThrow("A page of the call's log repeats event 3.");
+    expect(() => extendScript(first, [{ type: "chat" }], false)).toThrow("Event 5 of the call's log has no type, seq or offset_ms.");
+    expect(() => extendScript(replayScript("c1", LOG), [], true)).toThrow("already read to its end");
+  });
+
+  it("plays a call being read in pages to the same frames as the whole call, waiting at the end of what is read", () => {
+    const scripts = pagedScripts([3, 6]);
+    const whole = replayScript("c1", LOG);
+    for (const speed of [1, 4] as const) {
+      const replay = new ReplayPlayer(scripts[0], () => undefined);
+      expect(replay.frame()).toMatchObject({ positionMs: 0, durationMs: 3000, complete: false, waitingForMs: null });
+      replay.setSpeed(speed);
+      replay.play();
+      vi.advanceTimersByTime(3000 / speed);
+      expect(replay.frame().view).toEqual(viewAt(whole, 3000));
+      vi.advanceTimersByTime(5000); // nothing more is read yet: it waits at 3 s, still playing
+      expect(replay.frame()).toMatchObject({ positionMs: 3000, playing: true });
+      replay.extend(scripts[1]);
+      vi.advanceTimersByTime(1000 / speed);
+      expect(replay.frame().positionMs).toBe(4000); // on from where it waited, not where the clock got to
+      expect(replay.frame().view).toEqual(viewAt(whole, 4000));
+      replay.extend(scripts[2]);
+      vi.advanceTimersByTime(20_000);
+      expect(replay.frame()).toMatchObject({ positionMs: 10_500, playing: false, complete: true, shown: LOG.length });
+      expect(replay.frame().view).toEqual(viewAt(whole, 10_500));
+      replay.dispose();
+    }
+  });
+
+  it("waits for a seek past what is read, then lands where it was sent", () => {
+    const scripts = pagedScripts([3, 6]);
+    const whole = replayScript("c1", LOG);
+    const replay = new ReplayPlayer(scripts[0], () => undefined);
+    replay.seek(9500);
+    expect(replay.frame()).toMatchObject({ positionMs: 3000, waitingForMs: 9500 });
+    replay.extend(scripts[1]); // read up to 5 s: still short of 9.5 s
+    expect(replay.frame()).toMatchObject({ positionMs: 5000, waitingForMs: 9500 });
+    replay.extend(scripts[2]);
+    expect(replay.frame()).toMatchObject({ positionMs: 9500, waitingForMs: null });
+    expect(replay.frame().view).toEqual(viewAt(whole, 9500));
+    expect(() => replay.extend(replayScript("c2", LOG))).toThrow("same call's log");
+  });
+
+  it("reads the log for a replay a page at a time, showing the first page before the rest is read", async () => {
+    // A long call: queued, then 1,500 chat lines.
+    const log = [LOG[0], ...Array.from({ length: 1500 }, (_, index) => chat(index + 2, 1000 * (index + 1), `line ${index}`))] as LoggedMessage[];
+    const asked: [number, number][] = [];
+    const shown: ReplayScript[] = [];
+    // The route's paging: up to `limit` events after `afterSeq`, and where the next page starts.
+    const readPage = async (_callId: string, afterSeq: number, limit: number) => {
+      asked.push([afterSeq, limit]);
+      const events = log.filter((event) => event.seq > afterSeq).slice(0, limit);
+      const more = log.some((event) => event.seq > events[events.length - 1].seq);
+      return { events, nextAfterSeq: more ? events[events.length - 1].seq : null };
+    };
+    await readReplayLog("c1", (script) => shown.push(script), () => true, readPage);
+    expect(asked).toEqual([[0, REPLAY_FIRST_PAGE], [REPLAY_FIRST_PAGE, REPLAY_PAGE], [REPLAY_FIRST_PAGE + REPLAY_PAGE, REPLAY_PAGE]]);
+    expect(shown.map((script) => [script.events.length, script.complete])).toEqual([[200, false], [1200, false], [1501, true]]);
+    expect(shown[2]).toEqual(replayScript("c1", log));
+
+    // A page that has moved on stops reading after the first page.
+    asked.length = 0;
+    await readReplayLog("c1", () => undefined, () => asked.length < 1, readPage);
+    expect(asked).toEqual([[0, REPLAY_FIRST_PAGE]]);
   });
 });

@@ -20,19 +20,39 @@ from earshot.sessions.log import read_events, to_message
 
 router = APIRouter(tags=["sessions"])
 CSV_PAGE = 500
+EVENTS_PAGE_MAX = 1000  # a page of the log: enough for a quick first frame, bounded per request
+
+
+async def visible_call(session: AsyncSession, call_id: str, user: User) -> Call:
+    """The call, if this user may look back at it (staff: any; agents: the calls they took); else 404."""
+    call = await session.get(Call, call_id)
+    if call is None or (not Role(user.role).at_least(Role.supervisor) and call.agent_id != user.id):
+        raise HTTPException(status_code=404, detail="no such call")
+    return call
 
 
 @router.get("/api/calls/{call_id}/events")
 async def call_events(
     call_id: str,
-    _user: SupervisorUser,
+    user: AgentUser,
     session: SessionDep,
+    response: Response,
     after_seq: Annotated[DbSeq, Query()] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=EVENTS_PAGE_MAX)] = None,
 ) -> list[dict[str, Any]]:
-    """Every logged event of a call after `after_seq`, as the WebSocket carried it."""
-    if await session.get(Call, call_id) is None:
-        raise HTTPException(status_code=404, detail="no such call")
-    return [to_message(event).model_dump(mode="json") for event in await read_events(session, call_id, after_seq)]
+    """A call's logged events after `after_seq`, as the WebSocket carried them; at most `limit` of them.
+
+    Who may read it is as for the export (agents: the calls they took). When a page stops short of
+    the log's end, `X-Next-After-Seq` holds the `after_seq` of the next one, so a replay can show its
+    first frame from the first page and read the rest behind it.
+    """
+    await visible_call(session, call_id, user)
+    # One row more than asked says whether another page follows, without counting the log.
+    rows = await read_events(session, call_id, after_seq, None if limit is None else limit + 1)
+    if limit is not None and len(rows) > limit:
+        rows = rows[:limit]
+        response.headers["X-Next-After-Seq"] = str(rows[-1].seq)
+    return [to_message(event).model_dump(mode="json") for event in rows]
 
 
 async def page_or_400(session: AsyncSession, filters: HistoryFilters, user: User) -> HistoryPage:
@@ -79,14 +99,6 @@ async def history_csv(
 
     headers = {"Content-Disposition": 'attachment; filename="earshot-history.csv"'}
     return StreamingResponse(rows(), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-async def visible_call(session: AsyncSession, call_id: str, user: User) -> Call:
-    """The call, if this user may look back at it (staff: any; agents: the calls they took); else 404."""
-    call = await session.get(Call, call_id)
-    if call is None or (not Role(user.role).at_least(Role.supervisor) and call.agent_id != user.id):
-        raise HTTPException(status_code=404, detail="no such call")
-    return call
 
 
 @router.get("/api/calls/{call_id}/export")

@@ -64,6 +64,11 @@ export function onUnauthorized(handler: (() => void) | null): void {
 }
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await requestWithHeaders<T>(method, path, body)).data;
+}
+
+/** `request`, with the response's headers (where a route says what the next page is). */
+export async function requestWithHeaders<T>(method: string, path: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -75,14 +80,14 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   } catch {
     throw new ApiError(0, "Cannot reach the Earshot server. Check your connection.");
   }
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return { data: undefined as T, headers: response.headers };
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     if (response.status === 401 && !path.startsWith("/api/auth/")) unauthorizedHandler?.();
     const retry = response.headers.get("Retry-After");
     throw new ApiError(response.status, detailText(data.detail), retry ? Number(retry) : null);
   }
-  return data as T;
+  return { data: data as T, headers: response.headers };
 }
 
 

@@ -10,13 +10,23 @@ import { ApiError, request } from "../lib/api";
 import { hasRole, useAuth } from "../lib/auth";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
 import type { TimelineEntry } from "../state/call";
-import { EXPORT_FORMATS, exportHref, historyApi } from "../state/history";
-import { replayMarkers, replayScript, timeOfSeq, viewAt, type ReplayFrame, type ReplayScript } from "../state/replay";
+import { EXPORT_FORMATS, exportHref, readReplayLog } from "../state/history";
+import { replayMarkers, timeOfSeq, viewAt, type ReplayFrame, type ReplayScript } from "../state/replay";
 import { recordingHref, spokenSeq, syncAudio } from "../state/replayAudio";
 import { DISPOSITION } from "../state/supervisor";
 import { useReplay } from "../state/useReplay";
 
-type Loaded = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; script: ReplayScript };
+type Loaded =
+  | { state: "loading" }
+  | { state: "error"; message: string }
+  /** `failed`: the rest of the log could not be read after the first pages were shown. */
+  | { state: "ready"; script: ReplayScript; failed: string | null };
+
+function loadError(caught: unknown): string {
+  if (caught instanceof ApiError && caught.status === 404) return "There is no such call, or it is not one of yours.";
+  if (caught instanceof ApiError) return caught.message;
+  return caught instanceof Error ? caught.message : "Could not load the call.";
+}
 
 /** One call from its log: the summary, and a replay of what the agent saw at the original timing. */
 export function ReplayPage() {
@@ -27,26 +37,11 @@ export function ReplayPage() {
   useEffect(() => {
     let current = true;
     setLoaded({ state: "loading" });
-    historyApi.log(callId).then(
-      (log) => {
-        if (!current) return;
-        try {
-          setLoaded({ state: "ready", script: replayScript(callId, log) });
-        } catch (caught) {
-          setLoaded({ state: "error", message: (caught as Error).message });
-        }
-      },
-      (caught: unknown) => {
-        if (!current) return;
-        const message =
-          caught instanceof ApiError && caught.status === 404
-            ? "There is no such call, or it is not one of yours."
-            : caught instanceof ApiError
-              ? caught.message
-              : "Could not load the call.";
-        setLoaded({ state: "error", message });
-      },
-    );
+    // The first page shows the first frame; the rest of the log is read behind it.
+    readReplayLog(callId, (script) => setLoaded({ state: "ready", script, failed: null }), () => current).catch((caught: unknown) => {
+      if (!current) return;
+      setLoaded((was) => (was.state === "ready" ? { ...was, failed: loadError(caught) } : { state: "error", message: loadError(caught) }));
+    });
     return () => {
       current = false;
     };
@@ -71,6 +66,11 @@ export function ReplayPage() {
               {loaded.message}
             </p>
           </div>
+        )}
+        {loaded.state === "ready" && loaded.failed && (
+          <p className="notice notice-error" role="alert">
+            Only part of the call could be read: {loaded.failed}
+          </p>
         )}
         {loaded.state === "ready" && <Replay script={loaded.script} />}
       </main>
@@ -109,6 +109,11 @@ function Replay({ script }: { script: ReplayScript }) {
           </div>
         </div>
         <ReplayControls frame={frame} controls={controls} markers={markers} />
+        {!script.complete && (
+          <p className="muted small" role="status">
+            {frame.waitingForMs === null ? "Reading the rest of the call…" : `Reading the call up to ${formatDuration(frame.waitingForMs)}…`}
+          </p>
+        )}
         <Recording callId={script.callId} frame={frame} failed={whole.recordingFailed} />
       </div>
       <div className="console-grid replay-grid">

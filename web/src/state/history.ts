@@ -1,7 +1,7 @@
 // The call history page's filters: to and from the address (so a search can be shared) and the
 // query of `GET /api/history` / `GET /api/history.csv` (docs/history.md); and its typed client.
-import { request, type CallSummary } from "../lib/api";
-import type { LoggedMessage } from "./replay";
+import { request, requestWithHeaders, type CallSummary } from "../lib/api";
+import { extendScript, replayScript, type ReplayScript } from "./replay";
 
 export interface HistoryItem extends CallSummary {
   lowest_sentiment: number | null;
@@ -129,11 +129,48 @@ export function exportHref(callId: string, format: ExportFormat): string {
   return `/api/calls/${encodeURIComponent(callId)}/export?format=${format}`;
 }
 
+/** A page of a call's log, and the `after_seq` of the next one (null at the end). */
+export interface LogPage {
+  events: unknown;
+  nextAfterSeq: number | null;
+}
+
 export const historyApi = {
   page: (filters: HistoryFilters, cursor: string | null) => request<HistoryPage>("GET", `/api/history?${historyQuery(filters, cursor)}`),
-  /** The call's log; the JSON export, which agents may read for their own calls too. */
-  log: (callId: string) => request<LoggedMessage[]>("GET", exportHref(callId, "json")),
+  /** Up to `limit` events of the call's log after `afterSeq` (agents: their own calls, as for the export). */
+  logPage: async (callId: string, afterSeq: number, limit: number): Promise<LogPage> => {
+    const path = `/api/calls/${encodeURIComponent(callId)}/events?after_seq=${afterSeq}&limit=${limit}`;
+    const { data, headers } = await requestWithHeaders<unknown>("GET", path);
+    const next = headers.get("X-Next-After-Seq");
+    return { events: data, nextAfterSeq: next === null ? null : Number(next) };
+  },
 };
+
+/** Events in the first page of a replay: a few minutes of a call, read in a few milliseconds. */
+export const REPLAY_FIRST_PAGE = 200;
+/** Events in each later page, read while the first ones play (the route's most). */
+export const REPLAY_PAGE = 1000;
+
+/**
+ * Reads a call's log a page at a time for its replay: `show` gets the script of the first page at
+ * once, then the script of everything read so far after each page, the last one `complete`.
+ * Stops when `wanted` says the page has moved on; a failed read throws (what was shown stays).
+ */
+export async function readReplayLog(
+  callId: string,
+  show: (script: ReplayScript) => void,
+  wanted: () => boolean,
+  readPage: typeof historyApi.logPage = historyApi.logPage,
+): Promise<void> {
+  let page = await readPage(callId, 0, REPLAY_FIRST_PAGE);
+  let script = replayScript(callId, page.events, page.nextAfterSeq === null);
+  while (wanted()) {
+    show(script);
+    if (page.nextAfterSeq === null) return;
+    page = await readPage(callId, page.nextAfterSeq, REPLAY_PAGE);
+    script = extendScript(script, page.events, page.nextAfterSeq === null);
+  }
+}
 
 /** A sentiment score as people read it. */
 export function sentimentText(score: number | null): string {

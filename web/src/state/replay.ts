@@ -24,18 +24,39 @@ export interface ReplayScript {
   events: LoggedMessage[];
   /** When each event is shown. The log order wins: an event never comes before the one logged before it. */
   times: number[];
+  /** Up to the last event read so far; the call's length once `complete`. */
   durationMs: number;
+  /** Whether the whole log is read; a page at a time, the first frame shows before the rest is read. */
+  complete: boolean;
 }
 
-/** Checks a downloaded log and orders it; bad input throws with a clear message. */
-export function replayScript(callId: string, log: unknown): ReplayScript {
+/** Checks downloaded events (the `first`th of the log onwards) and orders them; bad input throws with a clear message. */
+function checkedEvents(log: unknown, first: number): LoggedMessage[] {
   if (!Array.isArray(log)) throw new Error("The call's log is not a list of events.");
   const bad = log.findIndex((item) => !isLoggedMessage(item));
-  if (bad >= 0) throw new Error(`Event ${bad + 1} of the call's log has no type, seq or offset_ms.`);
-  const events = [...(log as LoggedMessage[])].sort((a, b) => a.seq - b.seq);
-  const times: number[] = [];
-  for (const event of events) times.push(Math.max(event.offset_ms, times.length ? times[times.length - 1] : 0));
-  return { callId, events, times, durationMs: times.length ? times[times.length - 1] : 0 };
+  if (bad >= 0) throw new Error(`Event ${first + bad + 1} of the call's log has no type, seq or offset_ms.`);
+  return [...(log as LoggedMessage[])].sort((a, b) => a.seq - b.seq);
+}
+
+/** The script of a log read so far (`complete` when that is all of it). */
+export function replayScript(callId: string, log: unknown, complete = true): ReplayScript {
+  return extendScript({ callId, events: [], times: [], durationMs: 0, complete: false }, log, complete);
+}
+
+/**
+ * The script with the next page of the log added after what is read so far. The events before it
+ * keep their times (a time depends only on the events before it), so a player showing them can go
+ * on; a page that does not follow on in `seq` throws.
+ */
+export function extendScript(script: ReplayScript, page: unknown, complete: boolean): ReplayScript {
+  if (script.complete) throw new Error("The call's log is already read to its end.");
+  const added = checkedEvents(page, script.events.length);
+  const lastSeq = script.events.length ? script.events[script.events.length - 1].seq : 0;
+  if (added.length && added[0].seq <= lastSeq) throw new Error(`A page of the call's log repeats event ${added[0].seq}.`);
+  const times = [...script.times];
+  for (const event of added) times.push(Math.max(event.offset_ms, times.length ? times[times.length - 1] : 0));
+  const durationMs = times.length ? times[times.length - 1] : 0;
+  return { callId: script.callId, events: [...script.events, ...added], times, durationMs, complete };
 }
 
 /** How many events are shown at `positionMs`. */
@@ -88,6 +109,10 @@ export interface ReplayFrame {
   /** How many events of the log are shown. */
   shown: number;
   view: CallView;
+  /** Whether the whole log is read (until then `durationMs` is where what is read ends). */
+  complete: boolean;
+  /** A position sought past what is read: the replay goes there once the log is read that far. */
+  waitingForMs: number | null;
 }
 
 /** The clock the player reads and sets timers on; the browser's by default, fake ones in tests. */
@@ -106,9 +131,12 @@ export const browserClock: ReplayClock = {
 /**
  * Plays a script: each event is applied when its time comes (scaled by the speed); seeking folds
  * the log up to the new position. Every state it reports equals `viewAt(script, positionMs)`.
+ * While the log is still being read, playing waits at the end of what is read, and a seek past it
+ * waits until `extend` brings the log that far.
  */
 export class ReplayPlayer {
   private shown = 0;
+  private waitingForMs: number | null = null;
   private view: CallView;
   private anchorPositionMs = 0;
   private anchorTime = 0;
@@ -117,7 +145,7 @@ export class ReplayPlayer {
   private timer: unknown = null;
 
   constructor(
-    private readonly script: ReplayScript,
+    private script: ReplayScript,
     private readonly onFrame: (frame: ReplayFrame) => void,
     private readonly clock: ReplayClock = browserClock,
   ) {
@@ -133,12 +161,35 @@ export class ReplayPlayer {
       speed: this.speed,
       shown: this.shown,
       view: this.view,
+      complete: this.script.complete,
+      waitingForMs: this.waitingForMs,
     };
+  }
+
+  /** Goes on with more of the same log read (`extendScript` of the script it plays). */
+  extend(script: ReplayScript): void {
+    const known = this.script.events.length;
+    if (script.callId !== this.script.callId || script.events.length < known || script.events[known - 1] !== this.script.events[known - 1]) {
+      throw new Error("A replay can only be extended with more of the same call's log.");
+    }
+    const position = this.position();
+    this.script = script;
+    this.anchorPositionMs = position; // from where it waited, not as if the wait had been playing time
+    this.anchorTime = this.clock.now();
+    const target = this.waitingForMs;
+    if (target !== null) {
+      // Towards a seek past what was read: as far as is read now, and there once it is.
+      if (script.complete || target <= script.durationMs) this.waitingForMs = null;
+      this.moveTo(Math.min(target, script.durationMs));
+    }
+    if (this.playing) this.schedule();
+    this.emit();
   }
 
   play(): void {
     if (this.playing) return;
-    if (this.anchorPositionMs >= this.script.durationMs) this.moveTo(0); // at the end: play again from the start
+    // At the end: play again from the start (at the end of what is read so far: wait there for more).
+    if (this.script.complete && this.anchorPositionMs >= this.script.durationMs) this.moveTo(0);
     this.anchorTime = this.clock.now();
     this.playing = true;
     this.schedule();
@@ -164,7 +215,9 @@ export class ReplayPlayer {
 
   seek(positionMs: number): void {
     if (!Number.isFinite(positionMs)) throw new Error("A replay position must be a number of milliseconds.");
-    this.moveTo(Math.min(Math.max(0, positionMs), this.script.durationMs));
+    const wanted = Math.max(0, positionMs);
+    this.waitingForMs = !this.script.complete && wanted > this.script.durationMs ? wanted : null;
+    this.moveTo(Math.min(wanted, this.script.durationMs));
     this.anchorTime = this.clock.now();
     if (this.playing) this.schedule();
     this.emit();
@@ -196,6 +249,8 @@ export class ReplayPlayer {
   private schedule(): void {
     this.cancel();
     const position = this.position();
+    // At the end of what is read, or waiting to seek further: `extend` schedules again.
+    if (!this.script.complete && (this.waitingForMs !== null || position >= this.script.durationMs)) return;
     const nextTime = this.shown < this.script.times.length ? this.script.times[this.shown] : this.script.durationMs;
     const wait = Math.max(0, (nextTime - position) / this.speed);
     this.timer = this.clock.setTimer(() => this.step(), Math.min(wait, TICK_MS));
@@ -208,7 +263,7 @@ export class ReplayPlayer {
     const now = this.clock.now();
     this.moveTo(position);
     this.anchorTime = now;
-    if (position >= this.script.durationMs && this.shown >= this.script.events.length) {
+    if (this.script.complete && position >= this.script.durationMs && this.shown >= this.script.events.length) {
       this.playing = false;
     } else {
       this.schedule();

@@ -9,27 +9,37 @@ export interface ReplayControls {
   setSpeed: (speed: ReplaySpeed) => void;
 }
 
+/** `script` may grow as the log's pages arrive (`extendScript`): the same player goes on with it. */
 export function useReplay(script: ReplayScript): [ReplayFrame, ReplayControls] {
   // The first render shows the start of the call; the player made in the effect takes over from there.
   const [frame, setFrame] = useState<ReplayFrame>(() => new ReplayPlayer(script, () => undefined).frame());
-  const player = useRef<ReplayPlayer | null>(null);
+  const player = useRef<{ live: ReplayPlayer; script: ReplayScript } | null>(null);
+  const latest = useRef(script);
+  latest.current = script;
 
   useEffect(() => {
-    const live = new ReplayPlayer(script, setFrame);
-    player.current = live;
+    const live = new ReplayPlayer(latest.current, setFrame);
+    player.current = { live, script: latest.current };
     setFrame(live.frame());
     return () => {
       live.dispose();
-      if (player.current === live) player.current = null;
+      if (player.current?.live === live) player.current = null;
     };
+  }, [script.callId]);
+
+  useEffect(() => {
+    const current = player.current;
+    if (!current || current.script === script) return;
+    current.live.extend(script);
+    current.script = script;
   }, [script]);
 
   const controls = useMemo<ReplayControls>(
     () => ({
-      play: () => player.current?.play(),
-      pause: () => player.current?.pause(),
-      seek: (positionMs) => player.current?.seek(positionMs),
-      setSpeed: (speed) => player.current?.setSpeed(speed),
+      play: () => player.current?.live.play(),
+      pause: () => player.current?.live.pause(),
+      seek: (positionMs) => player.current?.live.seek(positionMs),
+      setSpeed: (speed) => player.current?.live.setSpeed(speed),
     }),
     [],
   );
