@@ -297,10 +297,11 @@ async def measure(db: Database, long_call: str, runs: int) -> dict[str, list[flo
 
 async def main_async(args: argparse.Namespace) -> None:
     if args.postgres:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from load import fresh_database
+        # The one helper that makes a fresh database (bench/load.py uses it too).
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.cluster.harness import create_postgres_database
 
-        url = await fresh_database(args.postgres)
+        url = await create_postgres_database(args.postgres)
     else:
         path = Path(args.sqlite or tempfile.mkdtemp(prefix="earshot-history-")) / "earshot.db"
         url = f"sqlite+aiosqlite:///{path}"
