@@ -167,7 +167,9 @@ describe("call history and replay", () => {
     await page.getByRole("group", { name: "Recording" }).getByRole("link", { name: "Download recording" }).waitFor();
     await checkRecordingFollowsTranscript(page, spokenLines);
     const heard = await playAndWatchSpokenLine(page, spokenLines);
-    expect(heard.playedToMs).toBeGreaterThan(spokenLines[1].end_ms);
+    // A line's end_ms includes up to 200 ms of the silence after the words (the VAD's padding), which
+    // the call may end within.
+    expect(heard.playedToMs).toBeGreaterThan(spokenLines[1].end_ms - 250);
     expect(heard.misplaced).toEqual([]);
     expect(heard.marked.length).toBeGreaterThanOrEqual(2); // the mark moved on from one line to the next
     await page.screenshot({ path: join(RESULTS, "replay-recording.png"), fullPage: true });
