@@ -79,7 +79,7 @@ class Settings(BaseSettings):
         default=True, description="Decode a final during the end-of-speech silence; dropped if speech resumes."
     )
     stt_eager_end_of_turn: bool = Field(
-        default=True,
+        default=False,
         description=(
             "End a turn as soon as the final decoded in the silence reads as a finished sentence, instead of waiting "
             "for vad_min_silence_ms; needs stt_speculative_final."

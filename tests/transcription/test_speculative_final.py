@@ -213,7 +213,7 @@ def test_a_pause_after_a_group_of_digits_does_not_end_the_turn(engine: FasterWhi
 
     async def run() -> tuple[list[str], list[str]]:
         with ThreadPoolExecutor(2) as audio_executor:
-            leg = EagerLeg(engine, audio_executor)
+            leg = EagerLeg(engine, audio_executor, stt_eager_end_of_turn=True)
             await leg.say(np.concatenate([silence(0.5), spoken("my card number is four oh one two", "first"), silence(0.3)]))
             await leg.pause()
             at_pause = list(leg.finals)

@@ -42,7 +42,7 @@ async function makeCall(base: string): Promise<void> {
 
   const customer = await (await customerBrowser.newContext()).newPage();
   await customer.goto(`${base}/call`);
-  await customer.getByText("This call is recorded").waitFor();
+  await customer.getByText("This call is transcribed and recorded").waitFor();
   await customer.getByLabel("Your name").fill(CUSTOMER);
   await customer.getByRole("button", { name: "Start call" }).click();
   await agent.getByRole("alertdialog").getByRole("button", { name: "Accept" }).click();
