@@ -45,7 +45,7 @@ protocol: $(VENV)/.installed
 # One worker per core (at most 4: each loads its own speech model and holds its own database
 # connections); --dist loadgroup keeps tests marked xdist_group together on one worker.
 test-python:
-	$(BIN)/pytest -q -n auto --maxprocesses=4 --dist loadgroup
+	$(BIN)/pytest -q -n auto --maxprocesses=4 --dist loadgroup --durations=25
 
 test-web:
 	cd packages/ui && npm run typecheck && npm test && npm run build-storybook && npm run test-storybook && npm run test-pack

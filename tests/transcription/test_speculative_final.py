@@ -59,11 +59,20 @@ class RecordingPool(DecodePool):
         self.speculative_seconds: list[float] = []
 
     async def transcribe(
-        self, leg: str, audio: np.ndarray, *, final: bool, prompt: str | None = None, speculative: bool = False
+        self,
+        leg: str,
+        audio: np.ndarray,
+        *,
+        final: bool,
+        prompt: str | None = None,
+        speculative: bool = False,
+        narrowband: bool = False,
     ) -> Transcription | None:
         if speculative:
             self.speculative_seconds.append(len(audio) / SAMPLE_RATE)
-        return await super().transcribe(leg, audio, final=final, prompt=prompt, speculative=speculative)
+        return await super().transcribe(
+            leg, audio, final=final, prompt=prompt, speculative=speculative, narrowband=narrowband
+        )
 
 
 async def live_finals(

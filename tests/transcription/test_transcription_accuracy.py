@@ -149,7 +149,9 @@ class _Recorder:
     def __init__(self) -> None:
         self.sizes: list[int] = []
 
-    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None, final: bool = False) -> Transcription:
+    def transcribe(
+        self, audio: np.ndarray, *, prompt: str | None = None, final: bool = False, narrowband: bool = False
+    ) -> Transcription:
         self.sizes.append(audio.size)
         return Transcription(text="", segments=())
 

@@ -51,11 +51,14 @@ class SttEngine(Protocol):
 
     name: str
 
-    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None, final: bool = True) -> Transcription:
+    def transcribe(
+        self, audio: np.ndarray, *, prompt: str | None = None, final: bool = True, narrowband: bool = False
+    ) -> Transcription:
         """Transcribe float32 16 kHz mono `audio`; `prompt` is preceding text that biases
         spelling and vocabulary (e.g. the call's previous final). `final=False` marks a
         provisional decode (a live partial, replaced by its utterance's final): an engine may
-        spend less on it than on a decode that is kept."""
+        spend less on it than on a decode that is kept. `narrowband=True` marks telephone
+        audio (8 kHz, upsampled): an engine may decode it differently."""
         ...
 
 

@@ -124,6 +124,15 @@ class ContextPolicy:
 # retry would cost a 30 s decode while the speaker goes on.
 PARTIAL_CONTEXT = ContextPolicy(min_seconds=5.0, retry_full_context=False)
 
+# Telephone finals are followed by 10 s of silence, not just filled out to 10 s. On real voices
+# over 8 kHz mu-law, live finals with the 10 s context swung between 0.041 and 0.055 WER as the
+# stream's start moved by a few ms (plain tiny.en 0.034 at the test's start); with 10 s or more
+# of silence after the utterance they scored 0.031-0.034 at every shift tried (10, 15, 20 and
+# 30 s alike; 12-14 s contexts without it swung as before) for ~1.2x the decode time, most of
+# it spent inside the end-of-speech silence (docs/performance.md). At 16 kHz the short context
+# already beats plain tiny.en, so wideband finals keep it.
+NARROWBAND_FINAL_CONTEXT = ContextPolicy(padding_seconds=10.0)
+
 
 def token_budget(duration: float) -> int:
     """The most tokens decoded for `duration` seconds of audio.
@@ -282,14 +291,17 @@ class FasterWhisperEngine:
             no_speech_prob=result.no_speech_prob,
         )
 
-    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None, final: bool = True) -> Transcription:
+    def transcribe(
+        self, audio: np.ndarray, *, prompt: str | None = None, final: bool = True, narrowband: bool = False
+    ) -> Transcription:
         beam_size = self.final_beam_size if final else self.beam_size
         samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
         duration = samples.size / SAMPLE_RATE
         if samples.size == 0:
             return Transcription(text="", segments=(), language=self._language, duration=0.0)
         if self._language is not None and duration <= SHORT_CONTEXT_MAX_SECONDS:
-            return self._transcribe_short(samples, prompt, beam_size, self.context if final else self.partial_context)
+            context = (NARROWBAND_FINAL_CONTEXT if narrowband else self.context) if final else self.partial_context
+            return self._transcribe_short(samples, prompt, beam_size, context)
         try:
             # Greedy decoding at one temperature keeps a decode under 0.1x real time on 2 cores
             # (beam 5 cuts tiny.en's WER on our calls from 0.29 to 0.21 for ~1.3x the time);

@@ -56,7 +56,9 @@ class OpenAITranscriptionEngine:
         self._client = httpx.Client(headers=headers, timeout=timeout)
         self._response_format = "json" if model.startswith(_JSON_ONLY_MODEL_PREFIXES) else "verbose_json"
 
-    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None, final: bool = True) -> Transcription:
+    def transcribe(
+        self, audio: np.ndarray, *, prompt: str | None = None, final: bool = True, narrowband: bool = False
+    ) -> Transcription:
         duration = np.asarray(audio).size / SAMPLE_RATE
         form = {"model": self.model, "response_format": self._response_format, "language": "en", "temperature": "0"}
         if prompt:

@@ -35,6 +35,7 @@ class _Job:
     queued_at: float = field(compare=False)
     result: asyncio.Future[Transcription | None] = field(compare=False, repr=False)
     speculative: bool = field(default=False, compare=False)
+    narrowband: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -89,7 +90,14 @@ class DecodePool:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def transcribe(
-        self, leg: str, audio: np.ndarray, *, final: bool, prompt: str | None = None, speculative: bool = False
+        self,
+        leg: str,
+        audio: np.ndarray,
+        *,
+        final: bool,
+        prompt: str | None = None,
+        speculative: bool = False,
+        narrowband: bool = False,
     ) -> Transcription | None:
         """Decode `audio`; returns None when a partial was skipped (superseded or stale).
 
@@ -107,6 +115,7 @@ class DecodePool:
             time.monotonic(),
             loop.create_future(),
             speculative=final and speculative,
+            narrowband=narrowband,
         )
         if not final:
             superseded = self._pending_partial.pop(leg, None)
@@ -156,4 +165,5 @@ class DecodePool:
                 job.result.set_result(result)
 
     def _decode(self, job: _Job) -> Transcription:
-        return self.engine.transcribe(job.audio, prompt=job.prompt, final=job.priority == FINAL)
+        final = job.priority == FINAL
+        return self.engine.transcribe(job.audio, prompt=job.prompt, final=final, narrowband=job.narrowband)

@@ -310,7 +310,9 @@ class LegTranscriber:
             return
         self._drop_speculation()
         spoken = audio[:end].copy()
-        task = asyncio.get_running_loop().create_task(self.pool.transcribe(self.leg, spoken, final=True, speculative=True))
+        task = asyncio.get_running_loop().create_task(
+            self.pool.transcribe(self.leg, spoken, final=True, speculative=True, narrowband=self._narrowband)
+        )
         self._speculation = _Speculation(self._current_id, speech_end, spoken, task)
         if self.settings.stt_eager_end_of_turn:
             utterance_id = self._current_id
@@ -377,7 +379,7 @@ class LegTranscriber:
         )
 
     async def _partial(self, utterance_id: str, agreement: LocalAgreement, start_ms: int, audio: np.ndarray) -> None:
-        result = await self.pool.transcribe(self.leg, audio, final=False)
+        result = await self.pool.transcribe(self.leg, audio, final=False, narrowband=self._narrowband)
         if result is None or utterance_id != self._current_id:
             return  # skipped under load, or the utterance already ended
         text = clean(result).text.strip()
@@ -416,7 +418,9 @@ class LegTranscriber:
         previous: asyncio.Task[None] | None,
         decoded: asyncio.Task[Transcription | None] | None,
     ) -> None:
-        result = await decoded if decoded is not None else await self.pool.transcribe(self.leg, audio, final=True)
+        result = await decoded if decoded is not None else await self.pool.transcribe(
+            self.leg, audio, final=True, narrowband=self._narrowband
+        )
         assert result is not None  # finals are never skipped
         if previous is not None:  # a leg's finals go out in the order they were spoken
             await asyncio.gather(previous, return_exceptions=True)
