@@ -21,6 +21,7 @@ from earshot.auth.sockets import StaffSockets
 from earshot.auth.throttle import create_login_throttle
 from earshot.calls.admission import Admission, LoopLag
 from earshot.calls.hub import CallHub
+from earshot.calls.routes import agents_router
 from earshot.calls.routes import router as calls_router
 from earshot.calls.telephony import router as telephony_router
 from earshot.calls.ws import router as calls_ws_router
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(auth_router)
     app.include_router(calls_router)
+    app.include_router(agents_router)
     app.include_router(customers_router)
     app.include_router(sessions_router)
     app.include_router(recordings_router)

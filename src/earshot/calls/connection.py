@@ -171,6 +171,10 @@ class Connection:
             await asyncio.sleep(delay)
             delay = min(delay * 2, RESUBSCRIBE_MAX_SECONDS)
 
+    def deliver(self, messages: Iterable[BaseModel]) -> None:
+        """Send these events unless the client had them already (as a replay would)."""
+        self._deliver_all(messages, _everything)
+
     def unfollow(self, channel: str) -> None:
         task = self._followers.pop(channel, None)
         if task is not None:

@@ -53,6 +53,7 @@ from earshot.calls.protocol import (
     Transcript,
 )
 from earshot.calls.recorder import CallError, Recorder, Transaction, agent_channel, call_channel, publish_or_warn
+from earshot.calls.transfer import transfer_target
 from earshot.config import Settings
 from earshot.db import Database, run_to_completion, utcnow
 from earshot.sessions.log import read_events, to_message
@@ -418,7 +419,9 @@ class CallHub:
                 seat = await self._seat(tx, user)
                 if seat.status != AgentStatus.offered or seat.call_id != call_id or call.offered_to != user.id:
                     raise CallError(ErrorCode.conflict, "that call is not offered to you (any more)")
-                call.status, call.agent_id, call.answered_at = CallStatus.active, user.id, utcnow()
+                # A transferred call keeps its first answer: speed of answer and handle time are the caller's.
+                call.status, call.agent_id = CallStatus.active, user.id
+                call.answered_at = call.answered_at or utcnow()
                 call.offered_to = call.offer_expires_at = None
                 await tx.log(call, "call_started", agent_id=user.id, agent_name=seat.name)
                 seat.status = AgentStatus.in_call
@@ -515,6 +518,48 @@ class CallHub:
     async def on_hold(self, call_id: str) -> bool:
         async with self.db.sessions() as session:
             return await held_since(session, call_id) is not None
+
+    async def transfer_call(self, user: User, call_id: str, to_agent: int | None, reason: str | None) -> None:
+        """Hand a call in progress to another available agent (offered to them) or back to the queue.
+
+        The call keeps its `queued_at`, so back in the queue (at once, or after the offer is declined
+        or missed) it is ahead of everyone who called later: the caller keeps their place. The
+        transferring agent goes straight to available, not to wrap-up: a wrap-up files the call's
+        disposition and notes, which belong to whoever finishes the call, and needs the call ended.
+        """
+        async with self._lock:
+            async with self._transaction() as tx:
+                call = await tx.call(call_id)
+                if call.status != CallStatus.active:
+                    raise CallError(ErrorCode.conflict, "only a call in progress can be transferred")
+                if call.agent_id != user.id:
+                    raise CallError(ErrorCode.forbidden, "only the agent on the call may transfer it")
+                seat = await self._seat(tx, user)
+                target = await transfer_target(tx, user.id, to_agent) if to_agent is not None else None
+                if (since := await held_since(tx.session, call_id)) is not None:
+                    # The next agent starts off hold; the hold's length is kept as for any resume.
+                    await tx.log(call, "call_resumed", held_ms=max(0, round((utcnow() - since).total_seconds() * 1000)))
+                await tx.log(
+                    call,
+                    "call_transferred",
+                    from_agent_id=user.id,
+                    from_agent_name=seat.name,
+                    to="agent" if target else "queue",
+                    to_agent_id=target.user_id if target else None,
+                    to_agent_name=target.name if target else None,
+                    reason=reason,
+                )
+                call.status, call.agent_id = CallStatus.queued, None
+                tx.call_changed(call)
+                await self._clear_declines(tx, seat)
+                # The queue does not ring the transferring agent with the call they just handed on.
+                tx.session.add(SeatDecline(user_id=user.id, call_id=call.id))
+                seat.status, seat.call_id, seat.idle_since = AgentStatus.available, None, utcnow()
+                tx.seat_changed(seat)
+                if target is not None:
+                    await self._offer(tx, call, target)
+        await self._after_change()
+        log.info("call %s transferred by %s to %s", call_id, user.username, to_agent or "the queue")
 
     async def end_call(self, call_id: str, ended_by: Speaker) -> None:
         async with self._lock:

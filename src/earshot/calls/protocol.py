@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from earshot.assist.types import Action, SourceRef
 from earshot.calls.models import CallStatus, Disposition
@@ -167,6 +167,23 @@ class HoldCall(Message):
     held: bool
 
 
+class TransferCall(Message):
+    """Agent only: hand the call in progress to another available agent (`to_agent`) or back to the
+    queue (`to: "queue"`), where it keeps its place at the front. Exactly one of the two is given."""
+
+    type: Literal["transfer_call"] = "transfer_call"
+    call_id: str | None = None
+    to: Literal["queue"] | None = None
+    to_agent: DbInt | None = Field(default=None, description="The user id of an available agent.")
+    reason: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferCall:
+        if (self.to is None) == (self.to_agent is None):
+            raise ValueError('give either "to": "queue" or "to_agent"')
+        return self
+
+
 class Watch(Message):
     """Supervisor only: start receiving a live call's events (history first)."""
 
@@ -193,6 +210,7 @@ ClientMessage = Annotated[
     | SuggestionFeedback
     | AttachCustomer
     | HoldCall
+    | TransferCall
     | Watch
     | Unwatch,
     Field(discriminator="type"),
@@ -522,6 +540,18 @@ class CallResumed(LoggedEvent):
     held_ms: int = Field(description="How long the hold lasted.")
 
 
+class CallTransferred(LoggedEvent):
+    """The agent handed the call on: to another agent (offered to them now) or back to the queue."""
+
+    type: Literal["call_transferred"] = "call_transferred"
+    from_agent_id: int
+    from_agent_name: str
+    to: Literal["agent", "queue"]
+    to_agent_id: int | None = None
+    to_agent_name: str | None = None
+    reason: str | None = None
+
+
 class CallEnded(LoggedEvent):
     type: Literal["call_ended"] = "call_ended"
     reason: Literal["hangup", "dropped", "abandoned", "shutdown"]
@@ -567,6 +597,7 @@ CallEventMessage = Annotated[
     | PartyReconnected
     | CallHeld
     | CallResumed
+    | CallTransferred
     | Transcript
     | CustomerContextEvent
     | SentimentEvent
@@ -592,6 +623,7 @@ CUSTOMER_VISIBLE_EVENTS = frozenset(
         "party_reconnected",
         "call_held",
         "call_resumed",
+        "call_transferred",
         "call_ended",
     }
 )
@@ -617,6 +649,7 @@ ServerMessage = Annotated[
     | PartyReconnected
     | CallHeld
     | CallResumed
+    | CallTransferred
     | Transcript
     | CustomerContextEvent
     | SentimentEvent

@@ -10,10 +10,12 @@ from earshot.auth.proxies import client_address
 from earshot.calls.admission import Admission
 from earshot.calls.hub import CallHub
 from earshot.calls.models import Call
-from earshot.calls.schemas import CallStarted, CallSummary, StartCall
+from earshot.calls.schemas import AvailableAgent, CallStarted, CallSummary, StartCall
+from earshot.calls.transfer import available_agents
 from earshot.db import SessionDep
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
+agents_router = APIRouter(prefix="/api/agents", tags=["calls"])
 
 
 def _summary(call: Call, agent: User | None) -> CallSummary:
@@ -50,3 +52,9 @@ async def get_call(call_id: str, user: AgentUser, session: SessionDep) -> CallSu
         raise HTTPException(status_code=404, detail="no such call")
     agent = await session.get(User, call.agent_id) if call.agent_id else None
     return _summary(call, agent)
+
+
+@agents_router.get("/available")
+async def agents_available(user: AgentUser, session: SessionDep) -> list[AvailableAgent]:
+    """Agents free to take a call now (whom a call may be transferred to), the asker left out."""
+    return [AvailableAgent(agent_id=seat.user_id, name=seat.name) for seat in await available_agents(session, user.id)]

@@ -50,3 +50,10 @@ class CallSummary(BaseModel):
     ended_by: str | None
     disposition: Disposition | None
     notes: str | None
+
+
+class AvailableAgent(BaseModel):
+    """An agent free to take a call (a transfer target)."""
+
+    agent_id: int
+    name: str

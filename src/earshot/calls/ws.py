@@ -30,6 +30,7 @@ from earshot.calls.protocol import (
     ErrorCode,
     Hello,
     HoldCall,
+    TransferCall,
     Ping,
     Pong,
     Resume,
@@ -385,6 +386,17 @@ async def agent_socket(websocket: WebSocket, last_seq: DbSeq = 0) -> None:
         await hub.set_hold(own_call(message.call_id), message.held)
         leg.hold(message.held)
 
+    async def transfer(message: TransferCall) -> None:
+        call_id = own_call(message.call_id)
+        await hub.transfer_call(user, call_id, message.to_agent, message.reason)
+        await leg.close()  # what they were saying is finished and logged
+        # The agent has left the call: it is followed no more (the next agent's conversation is not
+        # theirs to see), but the log up to the transfer reaches this console first, bus or not.
+        connection.unfollow(call_channel(call_id))
+        events = await hub.events(call_id, connection.last_seq(call_id))
+        upto = next((i for i, e in enumerate(events) if e.type == "call_transferred"), len(events) - 1)
+        connection.deliver(events[: upto + 1])
+
     leg = CallLeg(hub, websocket.app.state.transcription, Speaker.agent, websocket.app.state.recordings)
     handlers: dict[str, Handler] = {
         "suggestion_feedback": feedback,
@@ -398,6 +410,7 @@ async def agent_socket(websocket: WebSocket, last_seq: DbSeq = 0) -> None:
         "end_call": end,
         "wrap_up": wrap_up,
         "hold_call": hold,
+        "transfer_call": transfer,
         "resume": resume,
     }
     async def audio(data: bytes) -> None:

@@ -95,6 +95,9 @@ def call_facts(call_id: str, events: Iterable[LoggedFact]) -> CallFacts | None:
     if queued is None:
         return None
     started = next((e for e in ordered if e.type == "call_started"), None)
+    # A transferred call is answered once (its first call_started: speed of answer and handle time
+    # are the caller's) and counted for the agent who finished it (its last call_started).
+    finished_by = next((e for e in reversed(ordered) if e.type == "call_started"), None)
     ended = next((e for e in ordered if e.type == "call_ended"), None)
     wrapped = next((e for e in ordered if e.type == "call_wrapped_up"), None)
     sentiments = [e for e in ordered if e.type == "sentiment"]
@@ -107,7 +110,7 @@ def call_facts(call_id: str, events: Iterable[LoggedFact]) -> CallFacts | None:
     return CallFacts(
         call_id=call_id,
         channel=str(queued.payload.get("channel", "web")),
-        agent_id=int(started.payload["agent_id"]) if started else None,
+        agent_id=int(finished_by.payload["agent_id"]) if finished_by else None,
         queued_at=queued.at,
         answered_at=started.at if started else None,
         ended_at=ended.at if ended else None,
