@@ -29,6 +29,24 @@ describe("agent reducer", () => {
     expect(view.call.callId).toBeNull();
   });
 
+  it("leaves a call the agent transferred, saying where it went, whichever of the two messages comes first", () => {
+    const transferred = {
+      type: "call_transferred" as const, call_id: "c1", seq: 6, at: "2026-11-24T10:01:00Z", offset_ms: 60000,
+      from_agent_id: 4, from_agent_name: "Alex", to: "agent" as const, to_agent_id: 7, to_agent_name: "Blake", reason: null,
+    };
+    const hello = { type: "hello" as const, role: "agent" as const, server_version: "1", call_id: null,
+      user: { id: 4, username: "agent1", display_name: "Alex", role: "agent" } };
+    const inCall = agentReducer(agentReducer(initialAgentView, hello), { type: "agent_state", status: "in_call", call_id: "c1", reason: null });
+    const available = { type: "agent_state" as const, status: "available" as const, call_id: null, reason: null };
+
+    const eventFirst = agentReducer(agentReducer(inCall, transferred), available);
+    expect(eventFirst.call.callId).toBeNull();
+    expect(eventFirst.notice).toBe("You transferred the caller to Blake.");
+    const stateFirst = agentReducer(agentReducer(inCall, available), transferred);
+    expect(stateFirst.call.callId).toBeNull();
+    expect(stateFirst.notice).toBe("You transferred the caller to Blake.");
+  });
+
   it("ignores the revocation of an offer it is not showing", () => {
     let view = agentReducer(initialAgentView, offer);
     view = agentReducer(view, { type: "offer_revoked", call_id: "other", reason: "customer_left" });

@@ -30,6 +30,23 @@ describe("call reducer", () => {
     expect(view.timeline.map((entry) => entry.text).slice(-2)).toEqual(["On hold", "Back from hold after 1 min 5 s"]);
   });
 
+  it("follows a transfer: the caller waits for the next agent, and the call keeps its first start", () => {
+    let view = applyMessage(emptyCall("c1"), started);
+    const transferred: ServerMessage = {
+      ...base, type: "call_transferred", seq: 4, offset_ms: 9000, from_agent_id: 1, from_agent_name: "Alex",
+      to: "agent", to_agent_id: 2, to_agent_name: "Blake", reason: null,
+    };
+    view = applyMessage(view, transferred);
+    expect(view.transferring).toBe(true);
+    expect(view.timeline.at(-1)?.text).toBe("Alex transferred the call to Blake");
+    view = applyMessage(view, { ...started, seq: 6, offset_ms: 15000, at: "2026-11-24T10:00:15Z", agent_id: 2, agent_name: "Blake" });
+    expect(view.transferring).toBe(false);
+    expect(view.agentName).toBe("Blake");
+    expect(view.startedAt).toBe(base.at);
+    view = applyMessage(view, { ...transferred, seq: 7, offset_ms: 20000, from_agent_name: "Blake", to: "queue", to_agent_id: null, to_agent_name: null });
+    expect(view.timeline.at(-1)?.text).toBe("Blake transferred the call back to the queue");
+  });
+
   it("adds the estimated wait in round words when the server has one", () => {
     const at = (expected_wait_s: number | null) =>
       queueText(applyMessage(emptyCall("c1"), { type: "queue_position", call_id: "c1", position: 3, queue_length: 3, expected_wait_s }));

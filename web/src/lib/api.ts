@@ -107,6 +107,12 @@ export interface Ticket {
   updated_at: string;
 }
 
+/** An agent free to take a call (a transfer target). */
+export interface AvailableAgent {
+  agent_id: number;
+  name: string;
+}
+
 export const api = {
   login: (username: string, password: string) =>
     request<{ user: User; token: string; expires_at: string }>("POST", "/api/auth/login", { username, password }),
@@ -127,6 +133,7 @@ export const api = {
     request<Ticket>("PATCH", `/api/customers/${customerId}/tickets/${ticketId}`, body),
   searchKnowledge: (q: string) => request<Article[]>("GET", `/api/assist/knowledge?q=${encodeURIComponent(q)}`),
   callEvents: (callId: string) => request<ServerMessage[]>("GET", `/api/calls/${encodeURIComponent(callId)}/events`),
+  availableAgents: () => request<AvailableAgent[]>("GET", "/api/agents/available"),
   calls: (status?: string, limit = 20) =>
     request<CallSummary[]>("GET", `/api/calls?limit=${limit}${status ? `&status=${status}` : ""}`),
 };

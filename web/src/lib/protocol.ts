@@ -14,6 +14,7 @@ export type ClientMessage =
   | SuggestionFeedback
   | AttachCustomer
   | HoldCall
+  | TransferCall
   | Watch
   | Unwatch;
 export type Type = "ping";
@@ -57,10 +58,18 @@ export type Type11 = "attach_customer";
 export type CallId8 = string | null;
 export type Held = boolean;
 export type Type12 = "hold_call";
-export type CallId9 = string;
-export type Type13 = "watch";
+export type CallId9 = string | null;
+export type Reason = string | null;
+export type To = "queue" | null;
+/**
+ * The user id of an available agent.
+ */
+export type ToAgent = number | null;
+export type Type13 = "transfer_call";
 export type CallId10 = string;
-export type Type14 = "unwatch";
+export type Type14 = "watch";
+export type CallId11 = string;
+export type Type15 = "unwatch";
 export type ServerMessage =
   | Hello
   | Error
@@ -82,6 +91,7 @@ export type ServerMessage =
   | PartyReconnected
   | CallHeld
   | CallResumed
+  | CallTransferred
   | Transcript
   | CustomerContextEvent
   | SentimentEvent
@@ -92,10 +102,10 @@ export type ServerMessage =
   | CallWrappedUp
   | CallSummaryEvent
   | RecordingFailed;
-export type CallId11 = string | null;
+export type CallId12 = string | null;
 export type Role = "customer" | "agent" | "supervisor" | "admin";
 export type ServerVersion = string;
-export type Type15 = "hello";
+export type Type16 = "hello";
 export type DisplayName = string;
 export type Id = number;
 export type Role1 = string;
@@ -124,47 +134,47 @@ export type RefId = string | null;
  * The `type` of the message that caused it, if known.
  */
 export type RefType = string | null;
-export type Type16 = "error";
-export type Type17 = "pong";
-export type CallId12 = string;
+export type Type17 = "error";
+export type Type18 = "pong";
+export type CallId13 = string;
 /**
  * Estimated seconds until an agent answers; null when no agent is on duty or no handle time is known yet.
  */
 export type ExpectedWaitS = number | null;
 export type Position = number;
 export type QueueLength = number;
-export type Type18 = "queue_position";
+export type Type19 = "queue_position";
 /**
  * The call being offered, in progress or to wrap up.
  */
-export type CallId13 = string | null;
+export type CallId14 = string | null;
 export type AgentStatus = "unavailable" | "available" | "offered" | "in_call" | "wrap_up";
-export type Type19 = "agent_state";
-export type CallId14 = string;
+export type Type20 = "agent_state";
+export type CallId15 = string;
 export type Channel = string;
 export type CustomerName = string;
 export type ExpiresAt = string;
 export type TimeoutSeconds = number;
-export type Type20 = "call_offer";
+export type Type21 = "call_offer";
 export type WaitedSeconds = number;
-export type CallId15 = string;
-export type Reason = "expired" | "declined" | "customer_left" | "disconnected";
-export type Type21 = "offer_revoked";
+export type CallId16 = string;
+export type Reason1 = "expired" | "declined" | "customer_left" | "disconnected";
+export type Type22 = "offer_revoked";
 export type AgentName = string | null;
 export type AnsweredAt = string | null;
-export type CallId16 = string;
+export type CallId17 = string;
 export type Channel1 = string;
 export type CustomerName1 = string;
 export type QueuedAt = string;
 export type CallStatus = "queued" | "offered" | "active" | "ended";
 export type Calls = LiveCall[];
-export type Type22 = "live_calls";
+export type Type23 = "live_calls";
 export type AgentId = number;
 export type AgentName1 = string;
 /**
  * The call being offered, in progress or wrapped up (watch it by this id).
  */
-export type CallId17 = string | null;
+export type CallId18 = string | null;
 export type CustomerName2 = string | null;
 /**
  * The call's sentiment trend at its last scored customer line (-1..1).
@@ -214,7 +224,7 @@ export type ResolutionRate = number | null;
 export type ServiceLevel = number | null;
 export type SuggestionAcceptanceRate = number | null;
 export type Utilization = number | null;
-export type Type23 = "floor";
+export type Type24 = "floor";
 export type Baseline = number;
 /**
  * The hour judged (or the first call of a streak).
@@ -241,17 +251,17 @@ export type Scope = string;
  * Robust z-score against the baseline (the streak's length for a streak).
  */
 export type Score = number;
-export type Type24 = "metric_alert";
+export type Type25 = "metric_alert";
 export type Value = number;
-export type CallId18 = string;
+export type CallId19 = string;
 export type LastSeq1 = number;
 export type Replayed = number;
-export type Type25 = "resumed";
+export type Type26 = "resumed";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At1 = string;
-export type CallId19 = string;
+export type CallId20 = string;
 export type Channel2 = string;
 export type CustomerName3 = string;
 /**
@@ -259,52 +269,52 @@ export type CustomerName3 = string;
  */
 export type OffsetMs = number;
 export type Seq = number;
-export type Type26 = "call_queued";
+export type Type27 = "call_queued";
 export type AgentId1 = number;
 export type AgentName2 = string;
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At2 = string;
-export type CallId20 = string;
+export type CallId21 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs1 = number;
 export type Seq1 = number;
-export type Type27 = "call_offered";
+export type Type28 = "call_offered";
 export type AgentId2 = number;
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At3 = string;
-export type CallId21 = string;
+export type CallId22 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs2 = number;
-export type Reason1 = "declined" | "expired" | "disconnected";
+export type Reason2 = "declined" | "expired" | "disconnected";
 export type Seq2 = number;
-export type Type28 = "offer_declined";
+export type Type29 = "offer_declined";
 export type AgentId3 = number;
 export type AgentName3 = string;
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At4 = string;
-export type CallId22 = string;
+export type CallId23 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs3 = number;
 export type Seq3 = number;
-export type Type29 = "call_started";
+export type Type30 = "call_started";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At5 = string;
 export type Author = string;
-export type CallId23 = string;
+export type CallId24 = string;
 /**
  * The sender's `client_id` of the `chat` it sent.
  */
@@ -316,46 +326,46 @@ export type OffsetMs4 = number;
 export type Seq4 = number;
 export type Speaker = "customer" | "agent";
 export type Text1 = string;
-export type Type30 = "chat";
+export type Type31 = "chat";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At6 = string;
-export type CallId24 = string;
+export type CallId25 = string;
 export type GraceSeconds = number;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs5 = number;
 export type Seq5 = number;
-export type Type31 = "party_disconnected";
+export type Type32 = "party_disconnected";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At7 = string;
-export type CallId25 = string;
+export type CallId26 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs6 = number;
 export type Seq6 = number;
-export type Type32 = "party_reconnected";
+export type Type33 = "party_reconnected";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At8 = string;
-export type CallId26 = string;
+export type CallId27 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs7 = number;
 export type Seq7 = number;
-export type Type33 = "call_held";
+export type Type34 = "call_held";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At9 = string;
-export type CallId27 = string;
+export type CallId28 = string;
 /**
  * How long the hold lasted.
  */
@@ -365,12 +375,29 @@ export type HeldMs = number;
  */
 export type OffsetMs8 = number;
 export type Seq8 = number;
-export type Type34 = "call_resumed";
+export type Type35 = "call_resumed";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At10 = string;
-export type CallId28 = string;
+export type CallId29 = string;
+export type FromAgentId = number;
+export type FromAgentName = string;
+/**
+ * Milliseconds from the start of the call (when it was queued).
+ */
+export type OffsetMs9 = number;
+export type Reason3 = string | null;
+export type Seq9 = number;
+export type To1 = "agent" | "queue";
+export type ToAgentId = number | null;
+export type ToAgentName = string | null;
+export type Type36 = "call_transferred";
+/**
+ * Wall-clock time the event was logged (UTC).
+ */
+export type At11 = string;
+export type CallId30 = string;
 /**
  * Offset of the end of speech (of the audio heard so far, for partials).
  */
@@ -379,15 +406,15 @@ export type Final = boolean;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs9 = number;
-export type Seq9 = number | null;
+export type OffsetMs10 = number;
+export type Seq10 = number | null;
 export type StableText = string;
 /**
  * Offset of the start of speech from the start of the call.
  */
 export type StartMs = number;
 export type Text2 = string;
-export type Type35 = "transcript";
+export type Type37 = "transcript";
 /**
  * Same for every partial and the final of one utterance.
  */
@@ -395,8 +422,8 @@ export type UtteranceId = string;
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At11 = string;
-export type CallId29 = string;
+export type At12 = string;
+export type CallId31 = string;
 export type Email = string | null;
 export type Id2 = number;
 export type Name = string;
@@ -429,27 +456,27 @@ export type Status3 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs10 = number;
-export type Reason2 = "caller_id" | "attached" | "updated";
-export type Seq10 = number;
+export type OffsetMs11 = number;
+export type Reason4 = "caller_id" | "attached" | "updated";
+export type Seq11 = number;
 export type Status4 = "matched" | "ambiguous" | "unknown";
-export type Type36 = "customer_context";
+export type Type38 = "customer_context";
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At12 = string;
-export type CallId30 = string;
+export type At13 = string;
+export type CallId32 = string;
 export type Confidence = number;
 export type Label = "negative" | "neutral" | "positive";
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs11 = number;
+export type OffsetMs12 = number;
 export type Score2 = number;
-export type Seq11 = number;
+export type Seq12 = number;
 export type Trend = number;
 export type TrendDelta = number;
-export type Type37 = "sentiment";
+export type Type39 = "sentiment";
 /**
  * `seq` of the transcript or chat event it scores.
  */
@@ -457,17 +484,17 @@ export type UtteranceSeq = number;
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At13 = string;
-export type CallId31 = string;
+export type At14 = string;
+export type CallId33 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs12 = number;
-export type Reason3 = string;
+export type OffsetMs13 = number;
+export type Reason5 = string;
 export type Score3 = number;
-export type Seq12 = number;
+export type Seq13 = number;
 export type Trend1 = number;
-export type Type38 = "sentiment_alert";
+export type Type40 = "sentiment_alert";
 export type UtteranceSeq1 = number;
 export type Action =
   | "ask_question"
@@ -492,62 +519,62 @@ export type AnswersSeq = number;
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At14 = string;
-export type CallId32 = string;
+export type At15 = string;
+export type CallId34 = string;
 export type Confidence1 = number;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs13 = number;
+export type OffsetMs14 = number;
 export type Provider = string;
 export type Reasoning = string;
-export type Seq13 = number;
+export type Seq14 = number;
 export type Id5 = string;
 export type Title = string;
 export type Sources = SourceRef[];
 export type Suggestion = string;
 export type SuggestionId1 = string;
-export type Type39 = "suggestion";
+export type Type41 = "suggestion";
 export type Utterance = string;
 export type Accepted1 = boolean;
 export type AgentId4 = number;
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At15 = string;
-export type CallId33 = string;
-/**
- * Milliseconds from the start of the call (when it was queued).
- */
-export type OffsetMs14 = number;
-export type Seq14 = number;
-export type SuggestionId2 = string;
-export type Type40 = "suggestion_feedback";
-/**
- * Wall-clock time the event was logged (UTC).
- */
 export type At16 = string;
-export type CallId34 = string;
-export type EndedBy = "customer" | "agent" | "system";
+export type CallId35 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs15 = number;
-export type Reason4 = "hangup" | "dropped" | "abandoned" | "shutdown";
 export type Seq15 = number;
-export type Type41 = "call_ended";
+export type SuggestionId2 = string;
+export type Type42 = "suggestion_feedback";
 /**
  * Wall-clock time the event was logged (UTC).
  */
 export type At17 = string;
-export type CallId35 = string;
-export type Notes1 = string;
+export type CallId36 = string;
+export type EndedBy = "customer" | "agent" | "system";
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
 export type OffsetMs16 = number;
+export type Reason6 = "hangup" | "dropped" | "abandoned" | "shutdown";
 export type Seq16 = number;
-export type Type42 = "call_wrapped_up";
+export type Type43 = "call_ended";
+/**
+ * Wall-clock time the event was logged (UTC).
+ */
+export type At18 = string;
+export type CallId37 = string;
+export type Notes1 = string;
+/**
+ * Milliseconds from the start of the call (when it was queued).
+ */
+export type OffsetMs17 = number;
+export type Seq17 = number;
+export type Type44 = "call_wrapped_up";
 /**
  * What the agent did: actions taken, suggestions used.
  */
@@ -555,14 +582,14 @@ export type Actions = string[];
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At18 = string;
-export type CallId36 = string;
+export type At19 = string;
+export type CallId38 = string;
 export type FollowUps = string[];
 export type Notes2 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs17 = number;
+export type OffsetMs18 = number;
 export type Outcome = string;
 /**
  * `offline` (built from the log) or `llm`.
@@ -571,7 +598,7 @@ export type Provider1 = string;
 /**
  * Why the customer called.
  */
-export type Reason5 = string;
+export type Reason7 = string;
 /**
  * The trend at the last scored line.
  */
@@ -580,20 +607,20 @@ export type SentimentEnd = number | null;
  * The customer's sentiment trend at the first scored line.
  */
 export type SentimentStart = number | null;
-export type Seq17 = number;
-export type Type43 = "call_summary";
+export type Seq18 = number;
+export type Type45 = "call_summary";
 /**
  * Wall-clock time the event was logged (UTC).
  */
-export type At19 = string;
-export type CallId37 = string;
+export type At20 = string;
+export type CallId39 = string;
 /**
  * Milliseconds from the start of the call (when it was queued).
  */
-export type OffsetMs18 = number;
-export type Reason6 = string;
-export type Seq18 = number;
-export type Type44 = "recording_failed";
+export type OffsetMs19 = number;
+export type Reason8 = string;
+export type Seq19 = number;
+export type Type46 = "recording_failed";
 
 export interface Protocol {
   client?: ClientMessage;
@@ -693,24 +720,35 @@ export interface HoldCall {
   type: Type12;
 }
 /**
+ * Agent only: hand the call in progress to another available agent (`to_agent`) or back to the
+ * queue (`to: "queue"`), where it keeps its place at the front. Exactly one of the two is given.
+ */
+export interface TransferCall {
+  call_id?: CallId9;
+  reason?: Reason;
+  to?: To;
+  to_agent?: ToAgent;
+  type: Type13;
+}
+/**
  * Supervisor only: start receiving a live call's events (history first).
  */
 export interface Watch {
-  call_id: CallId9;
-  type: Type13;
-}
-export interface Unwatch {
   call_id: CallId10;
   type: Type14;
+}
+export interface Unwatch {
+  call_id: CallId11;
+  type: Type15;
 }
 /**
  * First message on every connection: who the server thinks you are.
  */
 export interface Hello {
-  call_id: CallId11;
+  call_id: CallId12;
   role: Role;
   server_version: ServerVersion;
-  type: Type15;
+  type: Type16;
   user: UserInfo | null;
 }
 export interface UserInfo {
@@ -724,61 +762,61 @@ export interface Error {
   message: Message;
   ref_id: RefId;
   ref_type: RefType;
-  type: Type16;
+  type: Type17;
 }
 export interface Pong {
-  type: Type17;
+  type: Type18;
 }
 /**
  * To a waiting customer: 1 means next in line.
  */
 export interface QueuePosition {
-  call_id: CallId12;
+  call_id: CallId13;
   expected_wait_s: ExpectedWaitS;
   position: Position;
   queue_length: QueueLength;
-  type: Type18;
+  type: Type19;
 }
 /**
  * To an agent: their own state, sent on connect and after every change.
  */
 export interface AgentState {
-  call_id: CallId13;
+  call_id: CallId14;
   /**
    * While `unavailable`: why, as the agent said (none after a missed offer).
    */
   reason: AwayReason | null;
   status: AgentStatus;
-  type: Type19;
+  type: Type20;
 }
 /**
  * To an agent: a waiting customer; accept before `expires_at` or it moves on.
  */
 export interface CallOffer {
-  call_id: CallId14;
+  call_id: CallId15;
   channel: Channel;
   customer_name: CustomerName;
   expires_at: ExpiresAt;
   timeout_seconds: TimeoutSeconds;
-  type: Type20;
+  type: Type21;
   waited_seconds: WaitedSeconds;
 }
 export interface OfferRevoked {
-  call_id: CallId15;
-  reason: Reason;
-  type: Type21;
+  call_id: CallId16;
+  reason: Reason1;
+  type: Type22;
 }
 /**
  * To supervisors: every call not yet ended, sent on connect and after every change.
  */
 export interface LiveCalls {
   calls: Calls;
-  type: Type22;
+  type: Type23;
 }
 export interface LiveCall {
   agent_name: AgentName;
   answered_at: AnsweredAt;
-  call_id: CallId16;
+  call_id: CallId17;
   channel: Channel1;
   customer_name: CustomerName1;
   queued_at: QueuedAt;
@@ -795,12 +833,12 @@ export interface Floor {
   queue: FloorQueue;
   service_level_seconds: ServiceLevelSeconds;
   today: Kpis;
-  type: Type23;
+  type: Type24;
 }
 export interface FloorAgent {
   agent_id: AgentId;
   agent_name: AgentName1;
-  call_id: CallId17;
+  call_id: CallId18;
   customer_name: CustomerName2;
   sentiment: Sentiment;
   sentiment_label: SentimentLabel;
@@ -843,99 +881,115 @@ export interface MetricAlert {
   message: Message1;
   scope: Scope;
   score: Score;
-  type: Type24;
+  type: Type25;
   value: Value;
 }
 /**
  * Sent after the missed events of a `resume` (or the history of a `watch`) were replayed.
  */
 export interface Resumed {
-  call_id: CallId18;
+  call_id: CallId19;
   last_seq: LastSeq1;
   replayed: Replayed;
-  type: Type25;
+  type: Type26;
 }
 export interface CallQueued {
   at: At1;
-  call_id: CallId19;
+  call_id: CallId20;
   channel: Channel2;
   customer_name: CustomerName3;
   offset_ms: OffsetMs;
   seq: Seq;
-  type: Type26;
+  type: Type27;
 }
 export interface CallOffered {
   agent_id: AgentId1;
   agent_name: AgentName2;
   at: At2;
-  call_id: CallId20;
+  call_id: CallId21;
   offset_ms: OffsetMs1;
   seq: Seq1;
-  type: Type27;
+  type: Type28;
 }
 export interface OfferDeclined {
   agent_id: AgentId2;
   at: At3;
-  call_id: CallId21;
+  call_id: CallId22;
   offset_ms: OffsetMs2;
-  reason: Reason1;
+  reason: Reason2;
   seq: Seq2;
-  type: Type28;
+  type: Type29;
 }
 export interface CallStarted {
   agent_id: AgentId3;
   agent_name: AgentName3;
   at: At4;
-  call_id: CallId22;
+  call_id: CallId23;
   offset_ms: OffsetMs3;
   seq: Seq3;
-  type: Type29;
+  type: Type30;
 }
 export interface Chat {
   at: At5;
   author: Author;
-  call_id: CallId23;
+  call_id: CallId24;
   client_id: ClientId1;
   offset_ms: OffsetMs4;
   seq: Seq4;
   speaker: Speaker;
   text: Text1;
-  type: Type30;
+  type: Type31;
 }
 export interface PartyDisconnected {
   at: At6;
-  call_id: CallId24;
+  call_id: CallId25;
   grace_seconds: GraceSeconds;
   offset_ms: OffsetMs5;
   seq: Seq5;
   speaker: Speaker;
-  type: Type31;
+  type: Type32;
 }
 export interface PartyReconnected {
   at: At7;
-  call_id: CallId25;
+  call_id: CallId26;
   offset_ms: OffsetMs6;
   seq: Seq6;
   speaker: Speaker;
-  type: Type32;
+  type: Type33;
 }
 /**
  * The agent put the call on hold: their audio is not transcribed or recorded until it is resumed.
  */
 export interface CallHeld {
   at: At8;
-  call_id: CallId26;
+  call_id: CallId27;
   offset_ms: OffsetMs7;
   seq: Seq7;
-  type: Type33;
+  type: Type34;
 }
 export interface CallResumed {
   at: At9;
-  call_id: CallId27;
+  call_id: CallId28;
   held_ms: HeldMs;
   offset_ms: OffsetMs8;
   seq: Seq8;
-  type: Type34;
+  type: Type35;
+}
+/**
+ * The agent handed the call on: to another agent (offered to them now) or back to the queue.
+ */
+export interface CallTransferred {
+  at: At10;
+  call_id: CallId29;
+  from_agent_id: FromAgentId;
+  from_agent_name: FromAgentName;
+  offset_ms: OffsetMs9;
+  reason: Reason3;
+  seq: Seq9;
+  to: To1;
+  to_agent_id: ToAgentId;
+  to_agent_name: ToAgentName;
+  type: Type36;
 }
 /**
  * What a party said. Partials (`final: false`) stream while they speak and are not logged
@@ -943,32 +997,32 @@ export interface CallResumed {
  * The final (`final: true`) is logged and carries the utterance's start and end offsets.
  */
 export interface Transcript {
-  at: At10;
-  call_id: CallId28;
+  at: At11;
+  call_id: CallId30;
   end_ms: EndMs;
   final: Final;
-  offset_ms: OffsetMs9;
-  seq: Seq9;
+  offset_ms: OffsetMs10;
+  seq: Seq10;
   speaker: Speaker;
   stable_text: StableText;
   start_ms: StartMs;
   text: Text2;
-  type: Type35;
+  type: Type37;
   utterance_id: UtteranceId;
 }
 /**
  * To staff: who the caller is. `ambiguous` lists candidates for the agent to pick from.
  */
 export interface CustomerContextEvent {
-  at: At11;
-  call_id: CallId29;
+  at: At12;
+  call_id: CallId31;
   candidates: Candidates;
   customer: CustomerContext | null;
-  offset_ms: OffsetMs10;
-  reason: Reason2;
-  seq: Seq10;
+  offset_ms: OffsetMs11;
+  reason: Reason4;
+  seq: Seq11;
   status: Status4;
-  type: Type36;
+  type: Type38;
 }
 /**
  * A search hit or a candidate for an ambiguous caller.
@@ -1016,30 +1070,30 @@ export interface OrderInfo {
  * To staff: the mood of one customer utterance or chat message, and the call's trend.
  */
 export interface SentimentEvent {
-  at: At12;
-  call_id: CallId30;
+  at: At13;
+  call_id: CallId32;
   confidence: Confidence;
   label: Label;
-  offset_ms: OffsetMs11;
+  offset_ms: OffsetMs12;
   score: Score2;
-  seq: Seq11;
+  seq: Seq12;
   trend: Trend;
   trend_delta: TrendDelta;
-  type: Type37;
+  type: Type39;
   utterance_seq: UtteranceSeq;
 }
 /**
  * To staff: a very negative utterance, or a sharp fall of the trend.
  */
 export interface SentimentAlert {
-  at: At13;
-  call_id: CallId31;
-  offset_ms: OffsetMs12;
-  reason: Reason3;
+  at: At14;
+  call_id: CallId33;
+  offset_ms: OffsetMs13;
+  reason: Reason5;
   score: Score3;
-  seq: Seq12;
+  seq: Seq13;
   trend: Trend1;
-  type: Type38;
+  type: Type40;
   utterance_seq: UtteranceSeq1;
 }
 /**
@@ -1048,17 +1102,17 @@ export interface SentimentAlert {
 export interface SuggestionEvent {
   action: Action;
   answers_seq: AnswersSeq;
-  at: At14;
-  call_id: CallId32;
+  at: At15;
+  call_id: CallId34;
   confidence: Confidence1;
-  offset_ms: OffsetMs13;
+  offset_ms: OffsetMs14;
   provider: Provider;
   reasoning: Reasoning;
-  seq: Seq13;
+  seq: Seq14;
   sources: Sources;
   suggestion: Suggestion;
   suggestion_id: SuggestionId1;
-  type: Type39;
+  type: Type41;
   utterance: Utterance;
 }
 /**
@@ -1071,30 +1125,30 @@ export interface SourceRef {
 export interface SuggestionFeedbackEvent {
   accepted: Accepted1;
   agent_id: AgentId4;
-  at: At15;
-  call_id: CallId33;
-  offset_ms: OffsetMs14;
-  seq: Seq14;
+  at: At16;
+  call_id: CallId35;
+  offset_ms: OffsetMs15;
+  seq: Seq15;
   suggestion_id: SuggestionId2;
-  type: Type40;
+  type: Type42;
 }
 export interface CallEnded {
-  at: At16;
-  call_id: CallId34;
+  at: At17;
+  call_id: CallId36;
   ended_by: EndedBy;
-  offset_ms: OffsetMs15;
-  reason: Reason4;
-  seq: Seq15;
-  type: Type41;
+  offset_ms: OffsetMs16;
+  reason: Reason6;
+  seq: Seq16;
+  type: Type43;
 }
 export interface CallWrappedUp {
-  at: At17;
-  call_id: CallId35;
+  at: At18;
+  call_id: CallId37;
   disposition: Disposition;
   notes: Notes1;
-  offset_ms: OffsetMs16;
-  seq: Seq16;
-  type: Type42;
+  offset_ms: OffsetMs17;
+  seq: Seq17;
+  type: Type44;
 }
 /**
  * To staff: what the call was about, what was done and how it ended; logged when it ends.
@@ -1103,27 +1157,27 @@ export interface CallWrappedUp {
  */
 export interface CallSummaryEvent {
   actions: Actions;
-  at: At18;
-  call_id: CallId36;
+  at: At19;
+  call_id: CallId38;
   follow_ups: FollowUps;
   notes: Notes2;
-  offset_ms: OffsetMs17;
+  offset_ms: OffsetMs18;
   outcome: Outcome;
   provider: Provider1;
-  reason: Reason5;
+  reason: Reason7;
   sentiment_end: SentimentEnd;
   sentiment_start: SentimentStart;
-  seq: Seq17;
-  type: Type43;
+  seq: Seq18;
+  type: Type45;
 }
 /**
  * To staff: the call's audio could not be written; the call goes on, unrecorded from here.
  */
 export interface RecordingFailed {
-  at: At19;
-  call_id: CallId37;
-  offset_ms: OffsetMs18;
-  reason: Reason6;
-  seq: Seq18;
-  type: Type44;
+  at: At20;
+  call_id: CallId39;
+  offset_ms: OffsetMs19;
+  reason: Reason8;
+  seq: Seq19;
+  type: Type46;
 }

@@ -13,6 +13,7 @@ import { askForNotifications } from "../components/Ringer";
 import { ShortcutHelp, useShortcut } from "../components/Shortcuts";
 import { StatusPill } from "../components/StatusPill";
 import { Timeline } from "../components/Timeline";
+import { TransferControl } from "../components/TransferControl";
 import { WrapUpForm } from "../components/WrapUpForm";
 import { useAuth } from "../lib/auth";
 import { useDocumentTitle } from "../lib/useDocumentTitle";
@@ -100,7 +101,16 @@ export function AgentPage() {
                   )
                 }
               >
-                <Microphone send={socket} active={call.phase === "active"} muteShortcut />
+                <Microphone
+                  send={socket}
+                  active={call.phase === "active"}
+                  muteShortcut
+                  transfer={
+                    view.status === "in_call" && call.callId && (
+                      <TransferControl callId={call.callId} send={socket.send} disabled={!connected} />
+                    )
+                  }
+                />
               </CallHeader>
               {view.status === "wrap_up" && (
                 <WrapUpForm

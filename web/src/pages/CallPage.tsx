@@ -127,6 +127,17 @@ function ActiveCall({ call, onFinished }: { call: StoredCall; onFinished: () => 
                 </button>
               }
             />
+          ) : view.phase === "active" && view.transferring ? (
+            <CallState
+              tone="waiting"
+              title="Transferring you to another agent"
+              detail={`Please stay on the line: your conversation so far goes with you.${view.position ? ` ${queueText(view)}` : ""}`}
+              actions={
+                <button type="button" className="button button-danger" onClick={endCall}>
+                  End call
+                </button>
+              }
+            />
           ) : view.phase === "active" ? (
             <CallState
               tone="live"
@@ -158,8 +169,8 @@ function ActiveCall({ call, onFinished }: { call: StoredCall; onFinished: () => 
             <Composer
               onSend={(text, clientId) => socket.send({ type: "chat", text, client_id: clientId })}
               receipts={socket.chatReceipts}
-              disabled={view.phase !== "active"}
-              disabledReason="The call has ended"
+              disabled={view.phase !== "active" || view.transferring}
+              disabledReason={view.transferring ? "You can write again once the next agent answers" : "The call has ended"}
             />
           </section>
         )}

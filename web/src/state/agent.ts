@@ -1,5 +1,5 @@
 // The agent console's state: availability, the ringing offer, and the current call.
-import type { AgentStatus, AwayReason, CallOffer, ServerMessage } from "../lib/protocol";
+import type { AgentStatus, AwayReason, CallOffer, CallTransferred, ServerMessage } from "../lib/protocol";
 import type { Tone } from "./tone";
 import { applyMessage, emptyCall, type CallView } from "./call";
 
@@ -10,9 +10,11 @@ export interface AgentView {
   offer: CallOffer | null;
   notice: string | null;
   call: CallView;
+  /** This agent's user id (from `hello`): tells their own transfer from one replayed to the next agent. */
+  userId: number | null;
 }
 
-export const initialAgentView: AgentView = { status: "unavailable", reason: null, offer: null, notice: null, call: emptyCall() };
+export const initialAgentView: AgentView = { status: "unavailable", reason: null, offer: null, notice: null, call: emptyCall(), userId: null };
 
 const REVOKED: Record<string, string> = {
   // Honest whether or not another agent was free: the caller waits in line for the next one.
@@ -50,14 +52,32 @@ export function canToggleAvailability(status: AgentStatus): boolean {
   return status === "available" || status === "unavailable";
 }
 
+/** What the console says once the agent has handed a call on. */
+export function transferNotice(transfer: Pick<CallTransferred, "to" | "to_agent_name"> | null, customer: string | null): string {
+  const who = customer ?? "the caller";
+  if (transfer === null) return `You transferred ${who}.`;
+  return transfer.to === "agent" ? `You transferred ${who} to ${transfer.to_agent_name}.` : `You sent ${who} back to the queue.`;
+}
+
 export function agentReducer(view: AgentView, message: ServerMessage): AgentView {
   switch (message.type) {
     case "agent_state": {
       const callId = message.status === "in_call" || message.status === "wrap_up" ? (message.call_id ?? null) : null;
       const call = callId === view.call.callId ? view.call : callId ? emptyCall(callId) : emptyCall();
       const offer = message.status === "offered" ? view.offer : null;
-      return { ...view, status: message.status, reason: message.reason ?? null, call, offer };
+      // From a call straight to available is a transfer (an end goes to wrap-up first).
+      const transferred = view.status === "in_call" && message.status === "available";
+      const notice = transferred ? transferNotice(view.call.transfer, view.call.customerName) : view.notice;
+      return { ...view, status: message.status, reason: message.reason ?? null, call, offer, notice };
     }
+    case "hello":
+      return { ...view, userId: message.user?.id ?? null };
+    case "call_transferred":
+      // The agent's own transfer, once their seat has already moved on (the state can come first).
+      if (!view.call.callId && message.from_agent_id === view.userId && view.status === "available") {
+        return { ...view, notice: transferNotice(message, null) };
+      }
+      return view.call.callId ? { ...view, call: applyMessage(view.call, message) } : view;
     case "call_offer":
       return { ...view, offer: message, notice: null };
     case "offer_revoked":

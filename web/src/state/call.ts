@@ -1,6 +1,7 @@
 // A call as one party sees it, built only from server messages (a pure reducer, easy to test).
 import type {
   CallSummaryEvent,
+  CallTransferred,
   CustomerContextEvent,
   Disposition,
   SentimentAlert,
@@ -54,6 +55,10 @@ export interface CallView {
   otherPartyAway: Speaker | null;
   /** On hold since (ISO time); null when not on hold. */
   heldSince: string | null;
+  /** Transferred and waiting for the next agent to answer (the customer stays connected). */
+  transferring: boolean;
+  /** The call's latest transfer, if any. */
+  transfer: CallTransferred | null;
   wrapUpNotes: string | null;
   /** The post-call summary (staff only), logged a moment after the call ends. */
   summary: CallSummaryEvent | null;
@@ -91,6 +96,8 @@ export function emptyCall(callId: string | null = null): CallView {
     suggestions: [],
     otherPartyAway: null,
     heldSince: null,
+    transferring: false,
+    transfer: null,
     wrapUpNotes: null,
     summary: null,
     recordingFailed: null,
@@ -137,6 +144,13 @@ export function formatHeld(ms: number): string {
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
+/** A transfer in the conversation, as both parties and supervisors read it. */
+export function describeTransfer(message: Pick<CallTransferred, "from_agent_name" | "to" | "to_agent_name">): string {
+  return message.to === "agent"
+    ? `${message.from_agent_name} transferred the call to ${message.to_agent_name ?? "another agent"}`
+    : `${message.from_agent_name} transferred the call back to the queue`;
+}
+
 function system(view: CallView, seq: number, offsetMs: number, text: string): TimelineEntry[] {
   return insertSorted(view.timeline, { key: `s${seq}`, seq, kind: "system", text, offsetMs });
 }
@@ -157,8 +171,10 @@ export function applyMessage(view: CallView, message: ServerMessage): CallView {
         ...next,
         phase: "active",
         agentName: message.agent_name,
-        startedAt: message.at,
+        // A transferred call keeps its first start: the call's duration is the caller's.
+        startedAt: next.startedAt ?? message.at,
         position: null,
+        transferring: false,
         timeline: system(next, message.seq, message.offset_ms, `${message.agent_name} joined the call`),
       };
     case "chat":
@@ -196,8 +212,16 @@ export function applyMessage(view: CallView, message: ServerMessage): CallView {
         heldSince: null,
         timeline: system(next, message.seq, message.offset_ms, `Back from hold after ${formatHeld(message.held_ms)}`),
       };
+    case "call_transferred":
+      return {
+        ...next,
+        heldSince: null,
+        transferring: true,
+        transfer: message,
+        timeline: system(next, message.seq, message.offset_ms, describeTransfer(message)),
+      };
     case "call_ended": {
-      const ended = { ...next, phase: "ended" as const, heldSince: null, endedAt: message.at, endedReason: message.reason, endedBy: message.ended_by, position: null };
+      const ended = { ...next, phase: "ended" as const, heldSince: null, transferring: false, endedAt: message.at, endedReason: message.reason, endedBy: message.ended_by, position: null };
       return { ...ended, timeline: system(ended, message.seq, message.offset_ms, describeEnd(ended)) };
     }
     case "call_wrapped_up":
