@@ -177,9 +177,14 @@ export function withEarshotAndChromium(extraEnv: Record<string, string> = {}): {
   return running;
 }
 
-/** An agent logged in to the console and available for calls. */
-export async function availableAgent(browser: Browser, baseUrl: string, viewport = { width: 1440, height: 900 }): Promise<Page> {
-  const agent = await loginAs(await browser.newContext({ viewport }), baseUrl, "agent1", "agent1-demo-pass");
+/** An agent (agent1 unless told) logged in to the console and available for calls. */
+export async function availableAgent(
+  browser: Browser,
+  baseUrl: string,
+  viewport = { width: 1440, height: 900 },
+  username = "agent1",
+): Promise<Page> {
+  const agent = await loginAs(await browser.newContext({ viewport }), baseUrl, username, `${username}-demo-pass`);
   await agent.waitForURL(`${baseUrl}/agent`);
   await agent.getByRole("status").getByText("Connected").waitFor();
   await agent.getByRole("switch", { name: "Available for calls" }).click();

@@ -36,15 +36,18 @@ describe("agent reducer", () => {
     };
     const hello = { type: "hello" as const, role: "agent" as const, server_version: "1", call_id: null,
       user: { id: 4, username: "agent1", display_name: "Alex", role: "agent" } };
-    const inCall = agentReducer(agentReducer(initialAgentView, hello), { type: "agent_state", status: "in_call", call_id: "c1", reason: null });
+    let inCall = agentReducer(agentReducer(initialAgentView, hello), { type: "agent_state", status: "in_call", call_id: "c1", reason: null });
+    inCall = agentReducer(inCall, {
+      type: "call_queued", call_id: "c1", seq: 1, at: "2026-11-24T10:00:00Z", offset_ms: 0, customer_name: "Jane", channel: "web",
+    });
     const available = { type: "agent_state" as const, status: "available" as const, call_id: null, reason: null };
 
     const eventFirst = agentReducer(agentReducer(inCall, transferred), available);
     expect(eventFirst.call.callId).toBeNull();
-    expect(eventFirst.notice).toBe("You transferred the caller to Blake.");
+    expect(eventFirst.notice).toBe("You transferred Jane to Blake.");
     const stateFirst = agentReducer(agentReducer(inCall, available), transferred);
     expect(stateFirst.call.callId).toBeNull();
-    expect(stateFirst.notice).toBe("You transferred the caller to Blake.");
+    expect(stateFirst.notice).toBe("You transferred Jane to Blake.");
   });
 
   it("ignores the revocation of an offer it is not showing", () => {

@@ -12,9 +12,11 @@ export interface AgentView {
   call: CallView;
   /** This agent's user id (from `hello`): tells their own transfer from one replayed to the next agent. */
   userId: number | null;
+  /** The call the agent last handed on, until its transfer event arrives (it may come after their new state). */
+  handedOn: { callId: string; customerName: string | null } | null;
 }
 
-export const initialAgentView: AgentView = { status: "unavailable", reason: null, offer: null, notice: null, call: emptyCall(), userId: null };
+export const initialAgentView: AgentView = { status: "unavailable", reason: null, offer: null, notice: null, call: emptyCall(), userId: null, handedOn: null };
 
 const REVOKED: Record<string, string> = {
   // Honest whether or not another agent was free: the caller waits in line for the next one.
@@ -68,14 +70,16 @@ export function agentReducer(view: AgentView, message: ServerMessage): AgentView
       // From a call straight to available is a transfer (an end goes to wrap-up first).
       const transferred = view.status === "in_call" && message.status === "available";
       const notice = transferred ? transferNotice(view.call.transfer, view.call.customerName) : view.notice;
-      return { ...view, status: message.status, reason: message.reason ?? null, call, offer, notice };
+      const handedOn =
+        transferred && view.call.callId && !view.call.transfer ? { callId: view.call.callId, customerName: view.call.customerName } : null;
+      return { ...view, status: message.status, reason: message.reason ?? null, call, offer, notice, handedOn };
     }
     case "hello":
       return { ...view, userId: message.user?.id ?? null };
     case "call_transferred":
       // The agent's own transfer, once their seat has already moved on (the state can come first).
-      if (!view.call.callId && message.from_agent_id === view.userId && view.status === "available") {
-        return { ...view, notice: transferNotice(message, null) };
+      if (!view.call.callId && message.from_agent_id === view.userId && view.handedOn?.callId === message.call_id) {
+        return { ...view, notice: transferNotice(message, view.handedOn.customerName), handedOn: null };
       }
       return view.call.callId ? { ...view, call: applyMessage(view.call, message) } : view;
     case "call_offer":
