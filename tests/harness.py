@@ -268,6 +268,15 @@ async def active_call(server: RunningServer) -> tuple[str, WsClient, WsClient]:
     return call_id, customer, agent
 
 
+async def watching_supervisor(server: RunningServer, call_id: str) -> WsClient:
+    """The supervisor's socket, watching this call (its history replayed, then live)."""
+    supervisor = await server.ws("/ws/supervisor", token=await server.login("supervisor"))
+    await supervisor.expect("hello")
+    await supervisor.send({"type": "watch", "call_id": call_id})
+    await supervisor.expect("resumed")
+    return supervisor
+
+
 @pytest.fixture
 async def ready_server(server: RunningServer) -> RunningServer:
     """The server once its speech model is loaded, so microphones are really transcribed and timings

@@ -7,15 +7,12 @@ from sqlalchemy import select
 
 from earshot.db import Database
 from earshot.sessions.models import CallEvent
-from tests.harness import RunningServer, active_call
+from tests.harness import RunningServer, active_call, watching_supervisor
 
 
 async def test_hold_and_resume_reach_both_parties_and_the_log_keeps_the_hold_time(server: RunningServer) -> None:
     call_id, customer, agent = await active_call(server)
-    supervisor = await server.ws("/ws/supervisor", token=await server.login("supervisor"))
-    await supervisor.expect("hello")
-    await supervisor.send({"type": "watch", "call_id": call_id})
-    await supervisor.expect("resumed")
+    supervisor = await watching_supervisor(server, call_id)
 
     await agent.send({"type": "hold_call", "call_id": call_id, "held": True})
     for side in (customer, agent, supervisor):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from earshot.db import Database
 from earshot.sessions.models import CallEvent
-from tests.harness import RunningServer, WsClient, active_call
+from tests.harness import RunningServer, WsClient, active_call, watching_supervisor
 
 
 async def _available_id(server: RunningServer, name: str) -> int:
@@ -44,10 +44,7 @@ async def _chat(sender: WsClient, text: str, *receivers: WsClient) -> None:
 
 async def test_transfer_to_an_available_agent_who_accepts_and_carries_on(server: RunningServer) -> None:
     call_id, customer, agent1 = await active_call(server)
-    supervisor = await server.ws("/ws/supervisor", token=await server.login("supervisor"))
-    await supervisor.expect("hello")
-    await supervisor.send({"type": "watch", "call_id": call_id})
-    await supervisor.expect("resumed")
+    supervisor = await watching_supervisor(server, call_id)
     await _chat(customer, "My parcel never arrived", agent1)
     agent2 = await server.agent("agent2")
     agent2_id = await _available_id(server, "Blake Agent")

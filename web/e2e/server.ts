@@ -191,3 +191,14 @@ export async function availableAgent(
   await agent.getByText("Waiting for the next call").waitFor();
   return agent;
 }
+
+/** A caller who starts a call on the customer page and whom `agent` (available, console open) answers. */
+export async function answeredCall(browser: Browser, baseUrl: string, agent: Page, customerName: string, agentName = "Alex Agent"): Promise<Page> {
+  const customer = await (await browser.newContext()).newPage();
+  await customer.goto(`${baseUrl}/call`);
+  await customer.getByLabel("Your name").fill(customerName);
+  await customer.getByRole("button", { name: "Start call" }).click();
+  await agent.getByRole("alertdialog").getByRole("button", { name: "Accept" }).click();
+  await customer.getByRole("heading", { name: `Connected with ${agentName}` }).waitFor();
+  return customer;
+}

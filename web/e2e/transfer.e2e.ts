@@ -2,7 +2,7 @@
 // are being transferred, B is rung, accepts and sees the conversation so far, and the two talk on.
 // A is free again, told where the call went.
 import { describe, it } from "vitest";
-import { availableAgent, withEarshotAndChromium } from "./server";
+import { answeredCall, availableAgent, withEarshotAndChromium } from "./server";
 
 const running = withEarshotAndChromium();
 
@@ -12,12 +12,7 @@ describe("call transfer", () => {
     const base = earshot.baseUrl;
     const alex = await availableAgent(browser, base);
 
-    const customer = await (await browser.newContext()).newPage();
-    await customer.goto(`${base}/call`);
-    await customer.getByLabel("Your name").fill("Tara Transfer");
-    await customer.getByRole("button", { name: "Start call" }).click();
-    await alex.getByRole("alertdialog").getByRole("button", { name: "Accept" }).click();
-    await customer.getByRole("heading", { name: "Connected with Alex Agent" }).waitFor();
+    const customer = await answeredCall(browser, base, alex, "Tara Transfer");
     await customer.getByLabel("Message").fill("My refund went to the wrong card");
     await customer.getByRole("button", { name: "Send" }).click();
     await alex.getByRole("log").getByText("My refund went to the wrong card").waitFor();
