@@ -273,7 +273,7 @@ async def watching_supervisor(server: RunningServer, call_id: str) -> WsClient:
     supervisor = await server.ws("/ws/supervisor", token=await server.login("supervisor"))
     await supervisor.expect("hello")
     await supervisor.send({"type": "watch", "call_id": call_id})
-    await supervisor.expect("resumed")
+    await supervisor.expect("resumed", call_id=call_id)
     return supervisor
 
 

@@ -16,7 +16,7 @@ from earshot.config import Settings
 from earshot.db import Database
 from earshot.sessions.models import CallEvent
 from tests.assist.openai_double import API_KEY, GOOD, fake_openai
-from tests.harness import RunningServer, WsClient, free_port, serve_in_thread
+from tests.harness import RunningServer, WsClient, free_port, serve_in_thread, watching_supervisor
 from tests.transcription.test_live_transcription import padded, turn
 
 STAFF_ONLY = {"customer_context", "sentiment", "sentiment_alert", "suggestion", "suggestion_feedback"}
@@ -34,14 +34,6 @@ async def answered_call(shop: RunningServer, name: str, **details: str) -> tuple
     await agent.send({"type": "accept_offer", "call_id": call_id})
     await customer.expect("call_started")
     return call_id, agent, customer
-
-
-async def watching_supervisor(shop: RunningServer, call_id: str) -> WsClient:
-    supervisor = await shop.ws("/ws/supervisor", token=await shop.login("supervisor"))
-    await supervisor.expect("hello")
-    await supervisor.send({"type": "watch", "call_id": call_id})
-    await supervisor.expect("resumed", call_id=call_id)
-    return supervisor
 
 
 async def logged(shop: RunningServer, call_id: str) -> list[dict[str, Any]]:

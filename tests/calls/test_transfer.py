@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from earshot.db import Database
 from earshot.sessions.models import CallEvent
+from tests.assist.test_assist_live import answered_call
 from tests.harness import RunningServer, WsClient, active_call, watching_supervisor
 
 
@@ -159,3 +160,24 @@ async def test_a_transfer_the_new_agent_declines_goes_back_to_the_queue_at_the_f
     await customer.expect("queue_position", call_id=call_id, position=1)
     agent3 = await server.agent("agent3")
     await agent3.expect("call_offer", call_id=call_id)
+
+
+async def test_the_next_agent_gets_the_customer_the_first_one_attached_and_suggestions_for_them(shop: RunningServer) -> None:
+    call_id, agent1, customer = await answered_call(shop, "Michael Smith")  # two namesakes: the agent picks
+    candidates = (await agent1.expect("customer_context", reason="caller_id"))["candidates"]
+    vip = next(c for c in candidates if c["email"] == "mike.smith@example.net")
+    await agent1.send({"type": "attach_customer", "call_id": call_id, "customer_id": vip["id"]})
+    await agent1.expect("customer_context", reason="attached")
+
+    agent2 = await shop.agent("agent2")
+    await agent1.send({"type": "transfer_call", "call_id": call_id, "to_agent": _hello_id(agent2)})
+    await agent2.expect("call_offer", call_id=call_id)
+    await agent2.send({"type": "accept_offer", "call_id": call_id})
+    attached = await agent2.expect("customer_context", reason="attached")  # replayed from the log
+    assert attached["customer"]["id"] == vip["id"]
+    await customer.send({"type": "chat", "text": "Where is my standing desk? It still hasn't shipped."})
+    suggestion = await agent2.expect("suggestion")
+    assert "81990" in suggestion["suggestion"]  # the attached customer's order, not the namesake's
+    contexts = [p["reason"] for kind, p in await _logged(shop, call_id) if kind == "customer_context"]
+    assert contexts == ["caller_id", "attached"]  # no second guess from the caller's name
+

@@ -163,7 +163,9 @@ class AssistPipeline:
     async def _resolve(self, call_id: str) -> None:
         async with self.db.sessions() as session:
             call = await session.get(Call, call_id)
-            if call is None:
+            if call is None or call.customer_id is not None:
+                # Known already: a transferred call's next agent gets the record its first agent
+                # had (or attached) from the log, not a fresh guess from the caller's details.
                 return
             resolution = await resolve_caller(
                 session, name=call.customer_name, email=call.customer_email, phone=call.customer_phone
