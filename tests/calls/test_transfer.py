@@ -162,7 +162,7 @@ async def test_a_transfer_the_new_agent_declines_goes_back_to_the_queue_at_the_f
     await agent3.expect("call_offer", call_id=call_id)
 
 
-async def test_the_next_agent_gets_the_customer_the_first_one_attached_and_suggestions_for_them(shop: RunningServer) -> None:
+async def test_the_next_agent_gets_the_customer_the_first_one_attached(shop: RunningServer) -> None:
     call_id, agent1, customer = await answered_call(shop, "Michael Smith")  # two namesakes: the agent picks
     candidates = (await agent1.expect("customer_context", reason="caller_id"))["candidates"]
     vip = next(c for c in candidates if c["email"] == "mike.smith@example.net")
@@ -181,3 +181,15 @@ async def test_the_next_agent_gets_the_customer_the_first_one_attached_and_sugge
     contexts = [p["reason"] for kind, p in await _logged(shop, call_id) if kind == "customer_context"]
     assert contexts == ["caller_id", "attached"]  # no second guess from the caller's name
 
+
+
+async def test_the_transfer_list_holds_only_other_agents_free_now(server: RunningServer) -> None:
+    agent1 = await server.agent("agent1")
+    await server.agent("agent2")
+    await server.agent("agent3", available=False)
+    async with server.http() as anonymous:
+        assert (await anonymous.get("/api/agents/available")).status_code == 401
+    async with server.http(await server.login("agent1")) as http:
+        listed = (await http.get("/api/agents/available")).json()
+    assert [row["name"] for row in listed] == ["Blake Agent"]  # not themselves, not an agent away
+    assert listed[0]["agent_id"] != _hello_id(agent1)

@@ -36,7 +36,9 @@ def test_a_wrapped_up_call_has_its_wait_talk_wrap_and_first_response() -> None:
 
 def test_a_transferred_call_keeps_its_first_answer_and_counts_for_the_agent_who_finished_it() -> None:
     transferred = (40, "call_transferred", {"from_agent_id": 1, "from_agent_name": "Agent 1", "to": "queue"})
-    facts = facts_of([queued(), started(12, agent_id=1), transferred, started(55, agent_id=2), ended(100), wrapped(110)])
+    facts = facts_of([
+        queued(), started(12, agent_id=1), transferred, started(55, agent_id=2), ended(100), wrapped(110),
+    ])
     assert facts.wait_s == 12  # the caller was answered once, at 12 s
     assert facts.talk_s == 88 and facts.handle_s == 98  # the whole call, both agents and the time between
     assert facts.agent_id == 2

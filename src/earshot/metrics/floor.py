@@ -44,8 +44,8 @@ FLOOR_CHANNEL = "floor:changed"
 # Call events that move something on the floor: a snapshot starts as soon as one commits, without
 # waiting for the hub's `live_calls` (which follows after matching, and covers agent-only changes).
 FLOOR_EVENTS = frozenset({
-    "call_queued", "call_offered", "offer_declined", "call_started", "call_transferred", "call_ended", "call_wrapped_up",
-    "sentiment", "suggestion_feedback",
+    "call_queued", "call_offered", "offer_declined", "call_started", "call_transferred", "call_ended",
+    "call_wrapped_up", "sentiment", "suggestion_feedback",
 })
 WAITING = (CallStatus.queued, CallStatus.offered)
 BUSY = (AgentStatus.offered, AgentStatus.in_call, AgentStatus.wrap_up)
