@@ -297,6 +297,8 @@ VARIANTS = {
     "partials 3 s context": {"partials": 3.0},
     "empty-partial retry 80 ms": {"empty_retry_ms": 80},
     "partials 3 s context, retry 80 ms": {"partials": 3.0, "empty_retry_ms": 80},
+    "empty-partial retry at once": {"empty_retry_ms": 0},
+    "empty-partial retry 40 ms": {"empty_retry_ms": 40},
 }
 
 

@@ -7,6 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from earshot.calls.models import Call
+from earshot.calls.recorder import Transaction
+from earshot.db import utcnow
 from earshot.sessions.models import CallEvent
 
 
@@ -20,3 +23,8 @@ async def held_since(session: AsyncSession, call_id: str) -> datetime | None:
     )
     last = result.first()
     return last.created_at if last is not None and last.type == "call_held" else None
+
+
+async def log_resumed(tx: Transaction, call: Call, since: datetime) -> None:
+    """Log the end of the hold that began at `since`, with its length."""
+    await tx.log(call, "call_resumed", held_ms=max(0, round((utcnow() - since).total_seconds() * 1000)))

@@ -27,7 +27,7 @@ from earshot.auth.security import call_token_matches, hash_call_token, new_call_
 from earshot.bus import Bus, SubscriberOverflow, create_bus
 from earshot.calls.connection import Connection
 from earshot.calls.deadlines import Sweeper, due_agent_graces, due_customer_graces, due_offers
-from earshot.calls.hold import held_since
+from earshot.calls.hold import held_since, log_resumed
 from earshot.calls.matching import (
     average_handle_seconds,
     expected_wait,
@@ -513,7 +513,7 @@ class CallHub:
                 await tx.log(call, "call_held")
             else:
                 assert since is not None
-                await tx.log(call, "call_resumed", held_ms=max(0, round((utcnow() - since).total_seconds() * 1000)))
+                await log_resumed(tx, call, since)
 
     async def on_hold(self, call_id: str) -> bool:
         async with self.db.sessions() as session:
@@ -538,7 +538,7 @@ class CallHub:
                 target = await transfer_target(tx, user.id, to_agent) if to_agent is not None else None
                 if (since := await held_since(tx.session, call_id)) is not None:
                     # The next agent starts off hold; the hold's length is kept as for any resume.
-                    await tx.log(call, "call_resumed", held_ms=max(0, round((utcnow() - since).total_seconds() * 1000)))
+                    await log_resumed(tx, call, since)
                 await tx.log(
                     call,
                     "call_transferred",
