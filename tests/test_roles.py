@@ -16,6 +16,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/users"): "admin",
     ("POST", "/api/users"): "admin",
     ("PATCH", "/api/users/{user_id}"): "admin",
+    ("GET", "/api/agents/available"): "agent",
     ("POST", "/api/calls"): "public",
     ("GET", "/api/calls"): "supervisor",
     ("GET", "/api/calls/{call_id}"): "agent",
