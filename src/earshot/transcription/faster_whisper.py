@@ -124,13 +124,11 @@ class ContextPolicy:
 # retry would cost a 30 s decode while the speaker goes on.
 PARTIAL_CONTEXT = ContextPolicy(min_seconds=5.0, retry_full_context=False)
 
-# Telephone finals are followed by 10 s of silence, not just filled out to 10 s. On real voices
-# over 8 kHz mu-law, live finals with the 10 s context swung between 0.041 and 0.055 WER as the
-# stream's start moved by a few ms (plain tiny.en 0.034 at the test's start); with 10 s or more
-# of silence after the utterance they scored 0.031-0.034 at every shift tried (10, 15, 20 and
-# 30 s alike; 12-14 s contexts without it swung as before) for ~1.2x the decode time, most of
-# it spent inside the end-of-speech silence (docs/performance.md). At 16 kHz the short context
-# already beats plain tiny.en, so wideband finals keep it.
+# Telephone finals are followed by 10 s of silence, not just filled out to 10 s. Over five start
+# shifts of real voices on 8 kHz mu-law this took live finals' mean WER from 0.046 to 0.041 (plain
+# tiny.en 0.044); 20 s or the full 30 s reach 0.034 but push the final's p95 past 800 ms on one
+# leg (docs/performance.md). At 16 kHz the short context already beats plain tiny.en, so wideband
+# finals keep it.
 NARROWBAND_FINAL_CONTEXT = ContextPolicy(padding_seconds=10.0)
 
 
