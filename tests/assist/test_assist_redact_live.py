@@ -130,9 +130,6 @@ SPOKEN_CARDS = [
                 "postgresql",
                 *case.values,
                 id=f"postgresql-{case.id}",
-                # A known bug, not fixed yet: on PostgreSQL the leg sometimes stalls mid-utterance
-                # (no more partials, no final; every thread idle), about one run in three.
-                marks=pytest.mark.xfail(reason="live transcription on PostgreSQL sometimes stalls", strict=False),
             )
             for case in SPOKEN_CARDS[:1]
             if "postgresql" in BACKENDS

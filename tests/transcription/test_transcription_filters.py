@@ -85,10 +85,28 @@ def test_high_no_speech_with_confident_words_is_kept() -> None:
 
 
 def test_a_repetition_loop_segment_is_dropped() -> None:
-    # tiny.en really produced this on "There is a charge of forty nine dollars ..." with timestamps on.
-    loop = "That is a charge at 49" + ".0" * 90
-    cleaned = clean(_t(_seg("Hello.", 0, 1), _seg(loop, 1, 5, compression_ratio=7.24)))
+    loop = "I want a refund " * 8
+    cleaned = clean(_t(_seg("Hello.", 0, 1), _seg(loop, 1, 5, compression_ratio=4.1)))
     assert cleaned.text == "Hello."
+
+
+def test_a_card_number_read_digit_by_digit_is_kept_with_its_digits() -> None:
+    # tiny.en's decode of espeak reading "my card number is four one one one, one one one one,
+    # one one one one, one one one one": repetitive (ratio 3.62) and real. Dropping it left the
+    # agent with no transcript of the turn.
+    said = "I can't remember this for one, one, one, one, one, one, one, one, one, one, one, one, one, one, one, one."
+    cleaned = clean(_t(_seg(said, compression_ratio=3.62)))
+    assert cleaned.text == said
+
+
+def test_a_loop_inside_a_run_of_digits_is_cut_after_twenty_digits() -> None:
+    # tiny.en on the same voice started 10 ms later: "four" and fifty "one"s for sixteen digits.
+    looped = "My car timbre is four" + " one" * 50
+    assert clean(_t(_seg(looped, compression_ratio=6.2))).text == "My car timbre is four" + " one" * 19
+    # ... and with timestamps on, "There is a charge of forty nine dollars" became this.
+    assert clean(_t(_seg("That is a charge at 49" + ".0" * 90, compression_ratio=7.24))).text == (
+        "That is a charge at 49" + ".0" * 19
+    )
 
 
 def test_a_phrase_repeated_three_times_is_said_once() -> None:

@@ -4,13 +4,18 @@ The rules, applied by `clean` in this order:
 
 1. **Doubtful segments.** A segment is dropped when the decoder itself says it is probably not
    speech (`no_speech_prob > 0.6` and `avg_logprob < -1.0`, Whisper's own skip rule), or when
-   its text compresses too well to be speech (`compression_ratio > 2.4`, a repetition loop).
+   its text compresses too well to be speech (`compression_ratio > 2.4`, a repetition loop)
+   even with each run of digits counted as one word: a caller reading "four one one one, one
+   one one one" is repetitive and real, and dropping it left the agent with no transcript at
+   all for the turn in which the card number was given. Whisper may loop inside such a run
+   ("four" and fifty "one"s for sixteen digits read): a run is cut after 20 digits, more
+   than any card or phone number has.
 2. **Non-speech tags.** `[Music]`, `[BLANK_AUDIO]`, `(applause)`, `*laughs*` and music notes
    are stripped from the text. Parentheses are only stripped around short tags (up to four
    words), so a real aside survives.
 3. **Loops.** A phrase of two or more words said three or more times in a row becomes one;
    a single word needs four in a row ("no, no, no" is a real answer, "you you you you" is
-   not). The same goes for identical consecutive segments. A sentence of three or more words
+   not). Digits are never a loop: "one one one one" is how a 1111 is read out. The same goes for identical consecutive segments. A sentence of three or more words
    said again right after itself is said once, and a trailing unfinished fragment that only
    restarts the sentence before it ("Rice is often served in round bowls. Rice is often") is
    dropped: that is Whisper losing its end-of-text cue, and a caller who really repeats a whole
@@ -27,6 +32,7 @@ The rules, applied by `clean` in this order:
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import replace
 from itertools import groupby
 
@@ -38,6 +44,7 @@ MAX_COMPRESSION_RATIO = 2.4
 MAX_TAG_WORDS = 4
 MAX_LOOP_PHRASE_WORDS = 12
 MIN_REPEATED_SENTENCE_WORDS = 3
+MAX_RUN_DIGITS = 20  # card numbers have at most 19 digits, phone numbers 15
 
 # Whole-segment matches on normalised text (lowercase, punctuation removed).
 _STOCK_PHRASES = re.compile(
@@ -61,6 +68,11 @@ _SHORT_REPLIES = frozenset(
     {"thank you", "thanks", "thank you very much", "thank you so much", "okay", "ok", "bye", "bye bye", "so", "oh"}
 )
 
+_DIGIT = r"(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine)"
+_DIGIT_RUN = re.compile(rf"\b{_DIGIT}(?:[\s,.\-]+{_DIGIT}\b)+", re.IGNORECASE)
+_DIGIT_KEYS = frozenset("zero one two three four five six seven eight nine".split())
+_DIGIT_TOKEN = re.compile(rf"\b{_DIGIT}\b", re.IGNORECASE)
+
 _BRACKET_TAG = re.compile(r"\[[^\]]*\]|<[^>]*>|\*[^*]{1,40}\*|[♪♫♬]+")
 _PAREN_TAG = re.compile(r"\(([^()]*)\)")
 _WORD_CHARS = re.compile(r"[^\w']+")
@@ -69,7 +81,8 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 def clean(transcription: Transcription) -> Transcription:
     """`transcription` with hallucinated segments, tags and loops removed (see module doc)."""
-    segments = [s for s in transcription.segments if not _doubtful(s)]
+    segments = [replace(s, text=_bound_digit_runs(s.text)) for s in transcription.segments]
+    segments = [s for s in segments if not _doubtful(s)]
     segments = [replace(s, text=drop_repeated_sentences(collapse_repeats(strip_tags(s.text)))) for s in segments]
     segments = [s for s in segments if _key(s.text) and not _STOCK_PHRASES.fullmatch(_key(s.text))]
     segments = _collapse_repeated_segments(segments)
@@ -131,6 +144,8 @@ def _loop_at(keys: list[str], i: int) -> tuple[int, int] | None:
         phrase = keys[i : i + n]
         if len(phrase) < n or not any(phrase):
             return None
+        if all(key.isdigit() or key in _DIGIT_KEYS for key in phrase):
+            continue  # a number read out digit by digit
         repeats = 1
         while keys[i + repeats * n : i + (repeats + 1) * n] == phrase:
             repeats += 1
@@ -150,7 +165,26 @@ def _collapse_repeated_segments(segments: list[Segment]) -> list[Segment]:
 
 def _doubtful(segment: Segment) -> bool:
     no_speech = segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < LOW_LOGPROB
-    return no_speech or segment.compression_ratio > MAX_COMPRESSION_RATIO
+    loop = segment.compression_ratio > MAX_COMPRESSION_RATIO and _compression_ratio(
+        _DIGIT_RUN.sub("0", segment.text)
+    ) > MAX_COMPRESSION_RATIO
+    return no_speech or loop
+
+
+def _bound_digit_runs(text: str) -> str:
+    """`text` with each run of digits cut after `MAX_RUN_DIGITS` of them."""
+
+    def bound(run: re.Match[str]) -> str:
+        digits = list(_DIGIT_TOKEN.finditer(run.group()))
+        return run.group() if len(digits) <= MAX_RUN_DIGITS else run.group()[: digits[MAX_RUN_DIGITS - 1].end()]
+
+    return _DIGIT_RUN.sub(bound, text)
+
+
+def _compression_ratio(text: str) -> float:
+    """Whisper's repetition measure: how much smaller zlib makes the text."""
+    data = text.encode()
+    return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
 def _is_doubtful_short_reply(segment: Segment) -> bool:
