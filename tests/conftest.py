@@ -33,6 +33,11 @@ from earshot.db import Database
 from tests.harness import RunningServer, free_port
 from tests.redis_server import RedisServer, redis_executable
 
+# Argon2 at its production cost took ~0.2 s of a core per login (more on a loaded machine), and
+# the suite logs in thousands of times: tests hash cheaply. Servers started as processes inherit it.
+os.environ.setdefault("EARSHOT_PASSWORD_HASH_MEMORY_KIB", "64")
+os.environ.setdefault("EARSHOT_PASSWORD_HASH_TIME_COST", "1")
+
 POSTGRES_ADMIN_URL = os.environ.get("EARSHOT_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_ADMIN_URL else ["sqlite"]
 

@@ -28,6 +28,16 @@ class Settings(BaseSettings):
         description="Signs session tokens; empty means a random key kept in data_dir.",
     )
     token_ttl_minutes: int = 60 * 8
+    password_hash_memory_kib: int = Field(
+        default=65536,
+        ge=32,
+        description=(
+            "Argon2id memory per password hash (KiB), read once per process. Lower only for test "
+            "runs: it is what makes a stolen hash expensive to guess. Hashes made with other "
+            "settings still verify and are rehashed at the next login."
+        ),
+    )
+    password_hash_time_cost: int = Field(default=3, ge=1, description="Argon2id passes per password hash.")
     cookie_secure: bool | None = Field(
         default=None,
         description="Unset: the session cookie is Secure when the request came over HTTPS; true/false force it.",

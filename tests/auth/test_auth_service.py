@@ -101,3 +101,29 @@ async def test_update_missing_user_raises_lookup_error(db: Database) -> None:
     async with db.sessions() as session:
         with pytest.raises(LookupError):
             await update_user(session, 999, display_name="Nobody")
+
+
+async def test_a_hash_of_another_cost_still_logs_in_and_is_rehashed_at_the_configured_cost(db: Database) -> None:
+    from argon2 import PasswordHasher
+
+    from earshot.config import Settings
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    async with db.sessions() as session:
+        user = await create_user(session, "old.hash", "Old Hash", "long-enough", Role.agent)
+        user.password_hash = PasswordHasher(time_cost=2, memory_cost=1024).hash("long-enough")  # an older deployment's
+        await session.commit()
+    async with db.sessions() as session:
+        assert await authenticate(session, "old.hash", "long-enough") is not None
+        await session.commit()
+    async with db.sessions() as session:
+        stored = (await get_active_user(session, user.id)).password_hash  # type: ignore[union-attr]
+    assert f"m={settings.password_hash_memory_kib},t={settings.password_hash_time_cost}," in stored
+    assert verify_password("long-enough", stored)
+
+
+def test_passwords_are_hashed_at_64_mib_and_three_passes_unless_configured() -> None:
+    from earshot.config import Settings
+
+    fields = Settings.model_fields
+    assert (fields["password_hash_memory_kib"].default, fields["password_hash_time_cost"].default) == (65536, 3)

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -21,26 +22,31 @@ SESSION_COOKIE = "earshot_session"
 
 TOKEN_ALGORITHM = "HS256"
 
-_hasher = PasswordHasher()
+@cache
+def _hasher() -> PasswordHasher:
+    # One cost per process, from the environment: every server, CLI command and seeding script
+    # of a deployment (or a test run) then makes and expects the same kind of hash.
+    settings = Settings()
+    return PasswordHasher(time_cost=settings.password_hash_time_cost, memory_cost=settings.password_hash_memory_kib)
 
 
 def hash_password(password: str) -> str:
     """Argon2id hash of `password`, with its salt and parameters encoded in the string."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password: str, password_hash: str) -> bool:
     """True when `password` matches; False for a mismatch or a malformed hash, never an error."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (Argon2Error, InvalidHashError, TypeError):
         return False
 
 
 def password_needs_rehash(password_hash: str) -> bool:
-    """True when the hash was made with weaker parameters than today's defaults."""
+    """True when the hash was made with other parameters than the configured ones."""
     try:
-        return _hasher.check_needs_rehash(password_hash)
+        return _hasher().check_needs_rehash(password_hash)
     except (InvalidHashError, ValueError):
         return True
 
