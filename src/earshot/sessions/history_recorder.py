@@ -6,6 +6,7 @@ All three derive from the log; `rebuild_history` recomputes the rows and the tex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -76,6 +77,7 @@ class HistoryRecorder:
         self.settle_seconds = settle_seconds
         self.dropped = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
 
     def on_event(self, event: LoggedEvent) -> None:
         if event.type != "call_ended":
@@ -90,11 +92,15 @@ class HistoryRecorder:
 
     async def stop(self) -> None:
         """Let the summaries under way finish (the server is going down, the calls were just ended)."""
+        self._stopping.set()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=5)
 
     async def _close(self, call_id: str) -> None:
-        await asyncio.sleep(self.settle_seconds)
+        # Going down, the server's own assist has stopped: nothing more is on its way, and a
+        # shutdown (a rolling restart) should not wait out the settling time.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), self.settle_seconds)
         try:
             async with self.db.sessions() as session:
                 rows = await read_events(session, call_id)
