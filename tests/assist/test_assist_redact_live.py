@@ -153,7 +153,7 @@ async def test_a_spoken_card_number_never_reaches_anyone_in_clear(
 
     await stream(customer, audio)
     parties = {"agent": agent, "customer": customer, "supervisor": supervisor}
-    heard = {who: await transcripts(client, finals=1) for who, client in parties.items()}
+    heard = dict(zip(parties, await asyncio.gather(*(transcripts(c, finals=1) for c in parties.values())), strict=True))
     rows = await logged_events(server, call_id)
 
     shown = [(who, m["final"], m[key]) for who, got in heard.items() for m in got for key in ("text", "stable_text")]
