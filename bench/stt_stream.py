@@ -299,6 +299,9 @@ VARIANTS = {
     "partials 3 s context, retry 80 ms": {"partials": 3.0, "empty_retry_ms": 80},
     "empty-partial retry at once": {"empty_retry_ms": 0},
     "empty-partial retry 40 ms": {"empty_retry_ms": 40},
+    "no partial after 96 ms of quiet": {"no_partial_after_quiet_ms": 96},
+    "no partial after 64 ms of quiet": {"no_partial_after_quiet_ms": 64},
+    "partials in pauses": {"no_partial_after_quiet_ms": None},
 }
 
 
@@ -322,10 +325,13 @@ async def run_in_process(
     pools: dict[str, DecodePool] = {}
     settings_of: dict[str, Settings] = {}
     retry_of: dict[str, int] = {}
+    quiet_of: dict[str, int | None] = {}
     for name in names:
         overrides = dict(VARIANTS[name])
         partials = overrides.pop("partials", None)
         retry_ms = overrides.pop("empty_retry_ms", None)
+        if "no_partial_after_quiet_ms" in overrides:
+            quiet_of[name] = overrides.pop("no_partial_after_quiet_ms")
         settings = Settings().model_copy(update=overrides)
         engine = create_engine(settings)
         if partials == "full" and isinstance(engine, FasterWhisperEngine):
@@ -356,6 +362,8 @@ async def run_in_process(
         )  # fmt: skip
         if name in retry_of:
             leg.empty_partial_retry_ms = retry_of[name]
+        if name in quiet_of:
+            leg.no_partial_after_quiet_ms = quiet_of[name]
         leg.start("mulaw" if telephony else "pcm16")
         frames = phone_frames(call.audio) if telephony else web_frames(call.audio)
         heard.started = time.monotonic()

@@ -138,6 +138,7 @@ class LegTranscriber:
     """One speaker's audio in a call; emits transcript updates through `emit`."""
 
     empty_partial_retry_ms = EMPTY_PARTIAL_RETRY_MS
+    no_partial_after_quiet_ms: int | None = None
 
     def __init__(
         self,
@@ -367,6 +368,9 @@ class LegTranscriber:
             return
         if self._speculation is not None:
             return  # the speaker paused and the final is being decoded: a partial would only delay it
+        pause = self.no_partial_after_quiet_ms
+        if pause is not None and self._vad.quiet_windows * WINDOW_MS >= pause:
+            return  # a partial of a pause shows nothing new, and would hold the decoder the final needs
         if self._partial_task is not None and not self._partial_task.done():
             return
         current = self._segmenter.current()
