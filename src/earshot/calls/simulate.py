@@ -132,13 +132,14 @@ async def _wait_for(ws: ClientConnection, type_: str, timeout: float) -> dict[st
 
 
 async def _settle(call: SimulatedCall, quiet: float, limit: float = 20.0) -> None:
-    """Wait until the last utterance's final has arrived (or nothing more comes), at most `limit` s."""
+    """Wait until the last utterance's final has arrived and `quiet` s passed without more, at
+    most `limit` s. Nothing heard yet is not settled: on a busy server the first transcript of a
+    short clip can come seconds after its last frame."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         await asyncio.sleep(0.1)
         last = call.heard[-1] if call.heard else None
-        idle = time.monotonic() - call.started - (last.at if last else 0.0)
-        if (last is None or last.message["final"]) and idle >= quiet:
+        if last is not None and last.message["final"] and time.monotonic() - call.started - last.at >= quiet:
             return
 
 
