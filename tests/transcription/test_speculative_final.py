@@ -57,6 +57,7 @@ class RecordingPool(DecodePool):
     def __init__(self, engine: FasterWhisperEngine) -> None:
         super().__init__(engine)
         self.speculative_seconds: list[float] = []
+        self.partial_seconds: list[float] = []
 
     async def transcribe(
         self,
@@ -70,6 +71,8 @@ class RecordingPool(DecodePool):
     ) -> Transcription | None:
         if speculative:
             self.speculative_seconds.append(len(audio) / SAMPLE_RATE)
+        if not final:
+            self.partial_seconds.append(len(audio) / SAMPLE_RATE)
         return await super().transcribe(
             leg, audio, final=final, prompt=prompt, speculative=speculative, narrowband=narrowband
         )
@@ -130,6 +133,35 @@ def test_speech_that_resumes_in_the_silence_drops_the_early_decode(engine: Faste
     finals, pool = asyncio.run(live_finals(engine, audio))
     assert len(pool.speculative_seconds) == 2 and pool.speculative_seconds[0] < len(first) / SAMPLE_RATE + 0.5
     assert finals == ["The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background."]
+
+
+def test_no_partial_starts_once_the_speaker_has_paused(engine: FasterWhisperEngine) -> None:
+    """A partial of a pause shows nothing new and would hold the decoder the final needs. The
+    final's audio ends 200 ms (the speech padding) after the last window heard as speech; with a
+    partial asked for every 100 ms of audio, none may hold more than 96 ms (and a frame and part of a
+    frame of slack) of the pause."""
+    audio = np.concatenate([silence(0.5), real_voice("ieee-01-05.flac"), silence(1.5)])
+    pool = RecordingPool(engine)
+
+    async def run() -> None:
+        pool.start()
+        with ThreadPoolExecutor(2) as audio_executor:
+            leg = LegTranscriber(
+                leg="customer", pool=pool, vad_model=SileroVadModel(), audio_executor=audio_executor,
+                settings=Settings(_env_file=None, partial_interval_ms=100), emit=lambda update: asyncio.sleep(0),
+                offset_ms=lambda: 0,
+            )  # type: ignore[call-arg]  # fmt: skip
+            leg.start("pcm16")
+            for start in range(0, len(audio), FRAME):
+                leg.feed(float_to_pcm16(audio[start : start + FRAME]))
+                await asyncio.sleep(0.02)  # real time: partials keep up
+            await leg.close()
+        await pool.stop()
+
+    asyncio.run(run())
+    speech_end = pool.speculative_seconds[-1] - 0.2
+    assert len(pool.partial_seconds) >= 10
+    assert [s for s in pool.partial_seconds if s > speech_end + 0.12] == [], speech_end
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("sox") is None, reason="needs espeak-ng and sox")

@@ -35,6 +35,11 @@ MIN_COMMIT_SAMPLES = SAMPLE_RATE  # decodes of under 1 s of speech are too unrel
 # a full interval: the first partial of a soft onset is often empty, and that wait is the tail of
 # first-partial latency (p95 717 -> 544 ms at 80 ms instead of 160 ms, same calls, loaded machine).
 EMPTY_PARTIAL_RETRY_MS = 80
+# Once the speaker has been quiet this long no partial starts: it would show nothing new (the
+# pause is silence) and hold the decoder when the final's decode starts at 200 ms of silence.
+# Real voices, one leg, quiet machine: final p95 730 -> 675 ms at 16 kHz, 769 ms either way on
+# mu-law, first partial and WER unchanged (bench/stt_stream.py variants, 2026-12-03).
+NO_PARTIAL_AFTER_QUIET_MS = 96
 MAX_BACKLOG_FRAMES = 500  # about 10 s of 20 ms frames; beyond that the leg is overloaded
 # Silero scores voices on a phone line lower than the same voices at 16 kHz: real sentences sent
 # as 8 kHz mu-law peaked at 0.38-0.45 and were never heard at the 0.5 threshold (3 of 5 in one
@@ -138,7 +143,7 @@ class LegTranscriber:
     """One speaker's audio in a call; emits transcript updates through `emit`."""
 
     empty_partial_retry_ms = EMPTY_PARTIAL_RETRY_MS
-    no_partial_after_quiet_ms: int | None = None
+    no_partial_after_quiet_ms: int | None = NO_PARTIAL_AFTER_QUIET_MS
 
     def __init__(
         self,
