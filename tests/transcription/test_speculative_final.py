@@ -138,8 +138,8 @@ def test_speech_that_resumes_in_the_silence_drops_the_early_decode(engine: Faste
 def test_no_partial_starts_once_the_speaker_has_paused(engine: FasterWhisperEngine) -> None:
     """A partial of a pause shows nothing new and would hold the decoder the final needs. The
     final's audio ends 200 ms (the speech padding) after the last window heard as speech; with a
-    partial asked for every 100 ms of audio, none may hold more than 96 ms (and a frame and part of a
-    frame of slack) of the pause."""
+    partial asked for every 100 ms of audio, none may hold more than 120 ms of the pause (96 ms,
+    with a VAD window still undecided and a frame of slack)."""
     audio = np.concatenate([silence(0.5), real_voice("ieee-01-05.flac"), silence(1.5)])
     pool = RecordingPool(engine)
 
