@@ -27,7 +27,7 @@ from earshot.calls.telephony import router as telephony_router
 from earshot.calls.ws import router as calls_ws_router
 from earshot.config import Settings, get_settings
 from earshot.customers.routes import router as customers_router
-from earshot.db import Database, DatabaseDep
+from earshot.db import Database, DatabaseDep, unreachable
 from earshot.inputs import InputGuard
 from earshot.outage import handle_database_outages
 from earshot.metrics.alerts import AlertWatcher, announce_on
@@ -38,6 +38,7 @@ from earshot.recordings.routes import router as recordings_router
 from earshot.recordings.service import Recordings
 from earshot.sessions.history_recorder import HistoryRecorder, create_summarizer
 from earshot.sessions.routes import router as sessions_router
+from earshot.startup import when_reachable
 from earshot.transcription.routes import router as transcription_router
 from earshot.transcription.service import TranscriptionService
 from earshot.web import mount_web_app
@@ -47,13 +48,20 @@ log = logging.getLogger(__name__)
 HEALTH_PROBE_SECONDS = 2.0  # how long /api/health waits for the database's write lock
 
 
+def _outage_at_start(error: BaseException) -> bool:
+    # Besides a refused or lost connection: a host name that does not resolve yet (its container
+    # is still starting) or a connect that timed out.
+    return unreachable(error) or isinstance(error, OSError)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.resolved_database_url, settings.database_busy_timeout_seconds)
-        await db.migrate()
+        where = db.engine.url.render_as_string(hide_password=True)
+        await when_reachable(f"the database ({where})", db.migrate, settings.startup_wait_seconds, _outage_at_start)
         hub = CallHub(db, settings)
         await hub.start()
         transcription = TranscriptionService(settings)

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         description="Signs session tokens; empty means a random key kept in data_dir.",
     )
     token_ttl_minutes: int = 60 * 8
+    startup_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long a starting server waits for the database and the bus to be reachable before it exits.",
+    )
     password_hash_memory_kib: int = Field(
         default=65536,
         ge=32,

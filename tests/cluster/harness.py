@@ -208,8 +208,12 @@ http {{
 def instance_env(database_url: str, bus_url: str) -> dict[str, str]:
     """What every instance of a test cluster shares: database, bus, key, and nginx as its proxy."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("EARSHOT_")}
+    # The suite's cheap password hashing (tests/conftest.py): the staff were seeded with it, and an
+    # instance at the production cost would rehash every seeded password at each first login.
+    hashing = {k: v for k, v in os.environ.items() if k.startswith("EARSHOT_PASSWORD_HASH_")}
     return {
         **inherited,
+        **hashing,
         "EARSHOT_HOST": "127.0.0.1",
         "EARSHOT_DATABASE_URL": database_url,
         "EARSHOT_BUS_URL": bus_url,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from earshot.auth.models import User
 from earshot.auth.security import call_token_matches, hash_call_token, new_call_token
-from earshot.bus import Bus, SubscriberOverflow, create_bus
+from earshot.bus import Bus, BusUnavailable, SubscriberOverflow, create_bus
 from earshot.calls.connection import Connection
 from earshot.calls.deadlines import Sweeper, due_agent_graces, due_customer_graces, due_offers
 from earshot.calls.hold import held_since, log_resumed
@@ -58,6 +58,7 @@ from earshot.config import Settings
 from earshot.db import Database, run_to_completion, utcnow
 from earshot.sessions.log import read_events, to_message
 from earshot.sessions.models import CallEvent
+from earshot.startup import when_reachable
 from earshot.transcription.events import TranscriptUpdate
 
 __all__ = ["SUPERVISORS_CHANNEL", "CallError", "CallHub", "agent_channel", "call_channel"]
@@ -124,7 +125,13 @@ class CallHub:
         Parties held by an instance that is gone (a crash, this one's previous run) count as
         disconnected once its heartbeat expires, and their calls end after the reconnect grace.
         """
-        await self.bus.connect()
+        where = getattr(self.bus, "where", "")
+        await when_reachable(
+            f"the bus (Redis at {where})" if where else "the bus",
+            self.bus.connect,
+            self.settings.startup_wait_seconds,
+            lambda error: isinstance(error, BusUnavailable),
+        )
         await self.presence.start()
         subscribed = asyncio.Event()
         self._listener = asyncio.get_running_loop().create_task(self._listen(subscribed))
