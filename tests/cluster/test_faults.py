@@ -184,6 +184,10 @@ async def test_postgresql_unreachable_for_ten_seconds_gives_clear_errors_and_rec
     agent = await three.agent("agent2")
     call_id, token, customer = await _answered(one, agent, "Pat Postgres")
     waiting = await two.agent("agent3")  # takes the call started after the outage
+    # Its seat may be available from an earlier test of this module, announced so on joining: a
+    # socket's messages are handled in order, so the pong says its switch was handled before the cut.
+    await waiting.send({"type": "ping"})
+    await waiting.expect("pong")
     supervisor_token = await front.login("supervisor")
 
     await faulty.database.cut()
