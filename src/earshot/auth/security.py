@@ -22,6 +22,7 @@ SESSION_COOKIE = "earshot_session"
 
 TOKEN_ALGORITHM = "HS256"
 
+
 @cache
 def _hasher() -> PasswordHasher:
     # One cost per process, from the environment: every server, CLI command and seeding script

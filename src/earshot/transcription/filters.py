@@ -15,9 +15,10 @@ The rules, applied by `clean` in this order:
    words), so a real aside survives.
 3. **Loops.** A phrase of two or more words said three or more times in a row becomes one;
    a single word needs four in a row ("no, no, no" is a real answer, "you you you you" is
-   not). Digits are never a loop: "one one one one" is how a 1111 is read out. The same goes for identical consecutive segments. A sentence of three or more words
-   said again right after itself is said once, and a trailing unfinished fragment that only
-   restarts the sentence before it ("Rice is often served in round bowls. Rice is often") is
+   not). The same goes for identical consecutive segments. Digits are never a loop: "one one
+   one one" is how a 1111 is read out. A sentence of three or more words said again right
+   after itself is said once, and a trailing unfinished fragment that only restarts the
+   sentence before it ("Rice is often served in round bowls. Rice is often") is
    dropped: that is Whisper losing its end-of-text cue, and a caller who really repeats a whole
    sentence loses nothing of its meaning.
 4. **Stock phrases.** A segment that is *only* a phrase Whisper learnt from video subtitles
@@ -68,9 +69,10 @@ _SHORT_REPLIES = frozenset(
     {"thank you", "thanks", "thank you very much", "thank you so much", "okay", "ok", "bye", "bye bye", "so", "oh"}
 )
 
-_DIGIT = r"(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine)"
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_DIGIT_KEYS = frozenset(_DIGIT_WORDS)
+_DIGIT = rf"(?:\d+|{'|'.join(_DIGIT_WORDS)})"
 _DIGIT_RUN = re.compile(rf"\b{_DIGIT}(?:[\s,.\-]+{_DIGIT}\b)+", re.IGNORECASE)
-_DIGIT_KEYS = frozenset("zero one two three four five six seven eight nine".split())
 _DIGIT_TOKEN = re.compile(rf"\b{_DIGIT}\b", re.IGNORECASE)
 
 _BRACKET_TAG = re.compile(r"\[[^\]]*\]|<[^>]*>|\*[^*]{1,40}\*|[♪♫♬]+")
