@@ -65,3 +65,27 @@ async def test_going_unavailable_while_the_customer_hangs_up_never_deadlocks(
         call, seat = await get_call(database, call_id), await get_seat(database, user.id)
         assert call.status == CallStatus.ended and call.end_reason == "abandoned"
         assert seat is not None and seat.status == AgentStatus.unavailable and seat.call_id is None
+
+
+async def test_sweeping_a_gone_agent_while_the_customer_hangs_up_never_deadlocks(
+    database: Database, tmp_path: Path
+) -> None:
+    """The sweep finds a seat whose agent's grace is over (seat first, then its call) while the customer
+    hangs up on another instance (call first, then seat): both finish, and the call ends once."""
+    if database.is_sqlite:
+        pytest.skip("row locks and deadlocks are PostgreSQL's; SQLite has one writer")
+    here, there = _hub(database, tmp_path), _hub(database, tmp_path)
+    for round_ in range(ROUNDS):
+        user_id = await add_agent(database, f"gone-{round_}", status=AgentStatus.in_call, connected=False)
+        call_id = await add_call(database, f"Caller {round_}", status=CallStatus.active, agent_id=user_id)
+        async with database.sessions() as session:
+            seat = await session.get_one(AgentSeat, user_id)
+            seat.call_id, seat.grace_until = call_id, utcnow() - timedelta(seconds=1)
+            await session.commit()
+        results = await asyncio.gather(here.sweep(), there.end_call(call_id, Speaker.customer), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException) and not isinstance(r, CallError)]
+        assert not failures, f"round {round_}: {failures!r}"
+        await here.sweep()  # a seat left for the next round because its call was busy is handled now
+        call, seat_now = await get_call(database, call_id), await get_seat(database, user_id)
+        assert call.status == CallStatus.ended
+        assert seat_now is None or seat_now.status == AgentStatus.wrap_up, "the agent never came back: no live seat"

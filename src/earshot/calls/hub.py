@@ -25,9 +25,11 @@ from sqlalchemy.orm import aliased
 from earshot.auth.models import User
 from earshot.auth.security import call_token_matches, hash_call_token, new_call_token
 from earshot.bus import Bus, BusUnavailable, SubscriberOverflow, create_bus
+from earshot.calls.coalesce import Coalesced
 from earshot.calls.connection import Connection
 from earshot.calls.deadlines import Sweeper, due_agent_graces, due_customer_graces, due_offers
 from earshot.calls.hold import held_since, log_resumed
+from earshot.calls.locks import KeyedLocks, state_change_lock
 from earshot.calls.matching import (
     average_handle_seconds,
     expected_wait,
@@ -99,7 +101,8 @@ class CallHub:
         self._seats: dict[int, AgentState] = {}
         self._calls: dict[str, tuple[CallStatus, datetime]] = {}  # call_id -> (status, queued_at)
         self.queue_length = 0
-        self._lock = asyncio.Lock()  # one state change at a time in this process (SQLite's single writer)
+        self._lock = state_change_lock(db.is_sqlite)
+        self._party_locks = KeyedLocks()  # a party's sockets here, joining and leaving one at a time
         self._tasks: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Task[None] | None = None
         self._sweeper = Sweeper(self.sweep, settings.deadline_sweep_seconds)
@@ -112,6 +115,9 @@ class CallHub:
         # Partials, (text, stable_text) -> masked (text, stable_text): numbers still being said held back too.
         self.redact_partial: Callable[[str, str], tuple[str, str]] = lambda text, stable: (text, stable)
         self._recorder = Recorder(db, self.bus, self.observers, self._committed, self._remember_changes)
+        # Views of the whole queue and floor, rebuilt after changes: once for a burst of them.
+        self._positions = Coalesced(self._publish_positions, "queue positions")
+        self._live_calls = Coalesced(self._publish_live_calls, "live calls for supervisors")
 
     @property
     def instance_id(self) -> str:
@@ -179,6 +185,8 @@ class CallHub:
             await asyncio.gather(self._listener, return_exceptions=True)
         for task in list(self._tasks):
             task.cancel()
+        await self._positions.stop()
+        await self._live_calls.stop()
         await self.presence.stop()
         await self.bus.disconnect()
 
@@ -247,7 +255,7 @@ class CallHub:
     async def customer_joined(self, call_id: str, connection: Connection) -> None:
         connection_id = uuid.uuid4().hex
         kick: str | None = None
-        async with self._lock:
+        async with self._party_locks.hold(f"customer:{call_id}"), self._lock:
             previous = self.customer_connections.get(call_id)
             self.customer_connections[call_id] = (connection, connection_id)
             if previous is not None and previous[0] is not connection:
@@ -263,10 +271,10 @@ class CallHub:
                     await tx.log(call, "party_reconnected", speaker=Speaker.customer)
         if kick is not None:  # only now: closing it before our commit would count the customer as gone
             await self._kick_elsewhere("customer", call_id, kick)
-        await self._publish_positions()
+        self._positions.request()
 
     async def customer_left(self, call_id: str, connection: Connection) -> None:
-        async with self._lock:
+        async with self._party_locks.hold(f"customer:{call_id}"), self._lock:
             held = self.customer_connections.get(call_id)
             if held is None or held[0] is not connection:
                 return
@@ -291,7 +299,7 @@ class CallHub:
     async def agent_joined(self, user: User, connection: Connection) -> AgentState:
         connection_id = uuid.uuid4().hex
         kick: str | None = None
-        async with self._lock:
+        async with self._party_locks.hold(f"agent:{user.id}"), self._lock:
             previous = self.agent_connections.get(user.id)
             self.agent_connections[user.id] = (connection, connection_id)
             if previous is not None and previous[0] is not connection:
@@ -336,7 +344,7 @@ class CallHub:
         return seat
 
     async def agent_left(self, user: User, connection: Connection) -> None:
-        async with self._lock:
+        async with self._party_locks.hold(f"agent:{user.id}"), self._lock:
             held = self.agent_connections.get(user.id)
             if held is None or held[0] is not connection:
                 return
@@ -634,6 +642,8 @@ class CallHub:
                     log.warning("call %s: the instance holding its customer is gone", call.id)
                     await self._customer_away(tx, call)
                 for seat in await self.presence.orphaned_agents(tx.session, now):
+                    if not await self._seat_call_free(tx, seat):
+                        continue  # its call is being changed right now: the next round sees the seat again
                     log.warning("agent %s: the instance holding their console is gone", seat.user_id)
                     await self._agent_away(tx, seat)
                 for call in await due_offers(tx.session, now):
@@ -641,10 +651,20 @@ class CallHub:
                 for call in await due_customer_graces(tx.session, now):
                     await self._end(tx, call, reason="dropped", ended_by="system")
                 for seat in await due_agent_graces(tx.session, now):
-                    await self._agent_gone(tx, seat)
+                    if await self._seat_call_free(tx, seat):
+                        await self._agent_gone(tx, seat)
                 changed = bool(tx.events or tx.seats or tx.calls)
         if changed:
             await self._after_change()
+
+    async def _seat_call_free(self, tx: Transaction, seat: AgentSeat) -> bool:
+        """Lock the seat's call, if it has one, unless another transaction holds it.
+
+        The sweep finds seats before their calls, against the order every other change locks
+        them in (call, then seat): waiting here for a call whose holder waits for this seat would
+        deadlock, so a busy call is left for the next round instead.
+        """
+        return seat.call_id is None or await tx.call_if_free(seat.call_id) is not None
 
     # ------------------------------------------------------------------ reading
 
@@ -670,25 +690,29 @@ class CallHub:
         """Every call not yet ended, from the database (whichever instance holds it)."""
         agent = aliased(User)
         query = (
-            select(Call, agent.display_name)
+            select(
+                Call.id, Call.status, Call.channel, Call.customer_name, Call.queued_at, Call.answered_at,
+                agent.display_name,
+            )
             .outerjoin(agent, agent.id == Call.agent_id)
             .where(Call.status != CallStatus.ended)
             .order_by(Call.queued_at, Call.id)
         )
         async with self.db.sessions() as session:
             rows = (await session.execute(query)).all()
+        # Plain rows, not ORM objects: this runs after every change on a busy floor.
         return LiveCalls(
             calls=[
                 LiveCall(
-                    call_id=call.id,
-                    status=call.status,
-                    channel=call.channel,
-                    customer_name=call.customer_name,
-                    agent_name=agent_name if call.status == CallStatus.active else None,
-                    queued_at=call.queued_at,
-                    answered_at=call.answered_at,
+                    call_id=call_id,
+                    status=status,
+                    channel=channel,
+                    customer_name=customer_name,
+                    agent_name=agent_name if status == CallStatus.active else None,
+                    queued_at=queued_at,
+                    answered_at=answered_at,
                 )
-                for call, agent_name in rows
+                for call_id, status, channel, customer_name, queued_at, answered_at, agent_name in rows
             ]
         )
 
@@ -704,11 +728,14 @@ class CallHub:
     # ------------------------------------------------------------------ matching and fan-out
 
     async def _after_change(self) -> None:
-        """Hand out offers, and refresh queue positions and supervisors' views."""
+        """Hand out offers; queue positions and supervisors' views follow in the background."""
         async with self._lock, self._transaction() as tx:
             while (match := await next_match(tx.session)) is not None:
                 await self._offer(tx, *match)
-        await self._publish_positions()
+        self._positions.request()
+        self._live_calls.request()
+
+    async def _publish_live_calls(self) -> None:
         await self._publish(SUPERVISORS_CHANNEL, await self.live_calls())
 
     async def _offer(self, tx: Transaction, call: Call, seat: AgentSeat) -> None:

@@ -71,6 +71,10 @@ class Transaction:
             raise CallError(ErrorCode.not_found, f"no call {call_id}")
         return call
 
+    async def call_if_free(self, call_id: str) -> Call | None:
+        """The call's row locked for this transaction, or None if another one holds it (or it is gone)."""
+        return await self.session.get(Call, call_id, with_for_update={"skip_locked": True}, populate_existing=True)
+
     async def seat(self, user_id: int, lock: bool = True) -> AgentSeat | None:
         return await self.session.get(AgentSeat, user_id, with_for_update=lock, populate_existing=True)
 
