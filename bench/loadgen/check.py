@@ -93,12 +93,18 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def _delays(tally: Tally, speaker: str, receiver: str) -> list[float]:
+def _delays(tally: Tally, speaker: str, receiver: str, watched_only: bool = False) -> list[float]:
     return [
         tally.arrived[(cid, receiver)] - sent.at
         for cid, sent in tally.sent.items()
         if sent.speaker == speaker and (cid, receiver) in tally.arrived
+        and (not watched_only or sent.at >= tally.watched.get(sent.call_id, float("inf")))
     ]
+
+
+def _watch_delays(tally: Tally) -> list[float]:
+    """From the call's start to a supervisor following it: the live-calls list, then the watch."""
+    return [at - tally.started[call_id] for call_id, at in tally.watched.items() if call_id in tally.started]
 
 
 def _ms(values: list[float]) -> str:
@@ -133,7 +139,10 @@ def summary(outcome: Outcome, log: dict[str, Any], instances: int) -> dict[str, 
             "customer_to_agent": _ms(_delays(tally, "customer", "agent")),
             "agent_to_customer": _ms(_delays(tally, "agent", "customer")),
             "customer_to_supervisor": _ms(_delays(tally, "customer", "supervisor")),
+            # Lines of calls the supervisor follows already; the rest wait for the watch below.
+            "customer_to_supervisor_watching": _ms(_delays(tally, "customer", "supervisor", watched_only=True)),
         },
+        "supervisor_watching_after_start_ms_p50_p95_max": _ms(_watch_delays(tally)),
         "speech_s": round(tally.audio_s),
         "finals_at_agent": tally.finals,
         "errors": dict(tally.errors),

@@ -49,6 +49,8 @@ class Tally:
     call_refusals: Counter[int] = field(default_factory=Counter)  # POST /api/calls answers other than 201
     calls_made: int = 0
     wrapped_up: set[str] = field(default_factory=set)
+    started: dict[str, float] = field(default_factory=dict)  # call_id -> its customer heard `call_started`
+    watched: dict[str, float] = field(default_factory=dict)  # call_id -> a supervisor's watch was answered
     finals: int = 0  # final transcripts of streamed speech that reached the agent
     audio_s: float = 0.0  # seconds of speech streamed
     gaps: list[float] = field(default_factory=list)  # reconnect gaps: dropped until resumed

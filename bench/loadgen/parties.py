@@ -93,6 +93,7 @@ async def _call(crowd: Crowd, slot: int, number: int, until: float, speech: list
 
     async def handle(message: dict[str, Any]) -> None:
         if message["type"] == "call_started":
+            crowd.tally.started.setdefault(call_id, time.monotonic())
             started.set()
         elif message["type"] == "call_ended":
             ended.set()
@@ -228,6 +229,8 @@ async def supervisor(crowd: Crowd, token: str, index: int, of: int) -> Link:
                 if int(call_id[:8], 16) % of == index and call_id not in watching and call_id not in done:
                     watching.add(call_id)
                     await link.send({"type": "watch", "call_id": call_id})
+        elif kind == "resumed" and message["call_id"] in watching:
+            crowd.tally.watched.setdefault(message["call_id"], time.monotonic())
         elif kind == "call_ended":
             done.add(message["call_id"])
             watching.discard(message["call_id"])

@@ -102,6 +102,30 @@ async def test_events_observed_in_order_need_no_read_and_a_gap_is_read_from_the_
     assert [t.text for t in state.turns_before(late.seq + 1)] == ["hello", "are you there?", "yes, one moment", "ok"]
 
 
+async def test_as_logged_here_reads_the_log_only_after_a_gap(database: Database) -> None:
+    """A sentiment builds on the state this process logged: no read per line, but one after events logged elsewhere."""
+    call_id = await new_call(database)
+    cache = states(database)
+    first = await log(database, call_id, "chat", **said("customer", "hello"))
+    state = await cache.as_logged_here(call_id)  # not here yet: rebuilt from the log
+    assert state.seq == first.seq and cache.rebuilt == 1
+    sentiment = await log(
+        database, call_id, "sentiment", utterance_seq=first.seq, score=-0.6, label="negative", confidence=0.8,
+        trend=-0.6, trend_delta=0.0,
+    )
+    cache.observe(sentiment)
+    assert (await cache.as_logged_here(call_id)) is state and state.seq == sentiment.seq
+    assert cache.reads == 1, "in step with the log: nothing read"
+
+    await log(database, call_id, "chat", **said("agent", "sorry to hear that"))  # on another instance
+    mine = await log(database, call_id, "chat", **said("customer", "it broke again"))
+    cache.observe(mine)
+    assert state.behind and state.seq == sentiment.seq
+    assert (await cache.as_logged_here(call_id)) is state
+    assert not state.behind and state.seq == mine.seq and cache.reads == 2
+    assert [t.text for t in state.turns_before(mine.seq + 1)] == ["hello", "sorry to hear that", "it broke again"]
+
+
 async def test_memory_is_bounded_and_an_ended_call_is_dropped(database: Database) -> None:
     cache = states(database, max_calls=2)
     calls = [await new_call(database) for _ in range(3)]

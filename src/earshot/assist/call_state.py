@@ -52,6 +52,7 @@ class CallAssistState:
     suggestion_ids: set[str] = field(default_factory=set)
     feedback: dict[str, bool] = field(default_factory=dict)  # suggestion_id -> the latest verdict
     ended: bool = False
+    behind: bool = False  # an event after a gap was seen: the log holds ones this state lacks
 
     def apply(self, event: LoggedEvent) -> bool:
         """Fold in the event after `seq`; any other one changes nothing (False): it is old, or early."""
@@ -97,6 +98,7 @@ class CallStates:
         self.new_tracker = new_tracker
         self.max_calls = max_calls
         self.rebuilt = 0  # states built from the log (a restart, or a call whose events were logged elsewhere)
+        self.reads = 0  # reads of the log, rebuilding or catching up
         self._states: OrderedDict[str, CallAssistState] = OrderedDict()
 
     def __len__(self) -> int:
@@ -108,8 +110,27 @@ class CallStates:
     def observe(self, event: LoggedEvent) -> None:
         """An event logged here: folded in at once when it is the next one; otherwise read back later."""
         state = self._states.get(event.call_id)
-        if state is not None and state.apply(event) and state.ended:
-            self._forget(state)
+        if state is None:
+            return
+        if state.apply(event):
+            if state.ended:
+                self._forget(state)
+        elif (event.seq or 0) > state.seq:
+            state.behind = True  # events logged elsewhere came between: the log has them
+
+    async def as_logged_here(self, call_id: str) -> CallAssistState:
+        """The call's state with every event this process logged, reading the log only when that needs it.
+
+        Enough for what one instance's own results build on: a call's sentiments are logged where
+        its customer's lines are, and a customer who moved here from another instance leaves a gap
+        in the seqs this process sees, which makes the state read the log. A busy instance saves a
+        read of the log per customer line.
+        """
+        state = self._states.get(call_id)
+        if state is None or state.behind:
+            return await self.get(call_id)
+        self._states.move_to_end(call_id)
+        return state
 
     async def get(self, call_id: str, through: int | None = None) -> CallAssistState:
         """The call's state with at least the events up to `through` folded in (None: all logged so far).
@@ -138,6 +159,10 @@ class CallStates:
         return state
 
     async def _catch_up(self, state: CallAssistState) -> None:
+        # Cleared before reading: an event observed out of order meanwhile, which the read may
+        # have missed, marks the state again.
+        state.behind = False
+        self.reads += 1
         async with self.db.sessions() as session:
             rows = await read_events(session, state.call_id, state.seq)
         for row in rows:

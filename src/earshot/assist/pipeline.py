@@ -118,8 +118,8 @@ class AssistPipeline:
         score = await self._score(text)
         if previous is not None:
             await asyncio.wait([previous])  # the trend takes utterances in the order they were said
-        # Everything logged so far: the previous utterance's sentiment may have been logged after this one.
-        state = await self.states.get(call_id)
+        # The previous utterance's sentiment may have been logged after this one: it was logged here.
+        state = await self.states.as_logged_here(call_id)
         update = state.tracker.preview(score)  # the tracker itself moves when the sentiment is logged
         await self.hub.log_event(
             call_id,

@@ -204,7 +204,8 @@ class CallHub:
 
     async def _log_event(self, call_id: str, event_type: str, payload: dict[str, Any]) -> None:
         async with self._transaction() as tx:
-            await tx.log(await tx.call(call_id, lock=False), event_type, **payload)
+            if not await tx.log_to(call_id, event_type, **payload):
+                raise CallError(ErrorCode.not_found, f"no call {call_id}")
 
     # ------------------------------------------------------------------ customers
 
@@ -508,12 +509,15 @@ class CallHub:
         self, call_id: str, speaker: Speaker, author: str, text: str, client_id: str | None = None
     ) -> None:
         """Log a chat line; `client_id` (the sender's own id for it) is echoed so the sender sees it landed."""
+        extra = {"client_id": client_id} if client_id else {}
         async with self._transaction() as tx:
-            call = await tx.call(call_id, lock=False)
-            if call.status != CallStatus.active:
-                raise CallError(ErrorCode.conflict, "chat is possible only while the call is in progress")
-            extra = {"client_id": client_id} if client_id else {}
-            await tx.log(call, "chat", speaker=speaker, author=author, text=self.redact(text), **extra)
+            if await tx.log_to(
+                call_id, "chat", while_status=CallStatus.active, speaker=speaker, author=author,
+                text=self.redact(text), **extra,
+            ):
+                return
+            await tx.call(call_id, lock=False)  # not_found if there is no such call
+            raise CallError(ErrorCode.conflict, "chat is possible only while the call is in progress")
 
     async def set_hold(self, call_id: str, held: bool) -> None:
         """Hold or resume a call in progress; the resume is logged with how long the hold lasted."""

@@ -19,7 +19,7 @@ from earshot.bus import Bus, BusUnavailable
 from earshot.calls.models import AgentSeat, Call
 from earshot.calls.protocol import ErrorCode, LoggedEvent
 from earshot.db import Database
-from earshot.sessions.log import append_event, to_message
+from earshot.sessions.log import append_event, append_to_call, to_message
 from earshot.sessions.models import CallEvent
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,13 @@ class Transaction:
 
     async def log(self, call: Call, event_type: str, at: datetime | None = None, **payload: Any) -> None:
         self.events.append(await append_event(self.session, call, event_type, payload, at))
+
+    async def log_to(self, call_id: str, event_type: str, while_status: str | None = None, **payload: Any) -> bool:
+        """Log an event on a call this transaction has not loaded; False if no such call (in `while_status`)."""
+        event = await append_to_call(self.session, call_id, event_type, payload, while_status)
+        if event is not None:
+            self.events.append(event)
+        return event is not None
 
     def send(self, channel: str, message: BaseModel) -> None:
         """Publish `message` on `channel` once this transaction commits."""

@@ -65,6 +65,37 @@ async def append_events(
     return events
 
 
+async def append_to_call(
+    session: AsyncSession, call_id: str, event_type: str, payload: dict[str, Any], while_status: str | None = None
+) -> CallEvent | None:
+    """Append one event to a call that is not loaded, in one statement; None if there is no such call
+    (or it is not `while_status`, when given). The caller commits.
+
+    Reserving the seq also reads the one column an event needs (when the call was queued), so
+    a chat line or an assist result costs an UPDATE and an INSERT rather than a full load of the
+    call's row first: these are most of a busy instance's writes.
+    """
+    condition = [Call.id == call_id] + ([Call.status == while_status] if while_status is not None else [])
+    reserved = (
+        await session.execute(
+            update(Call)
+            .where(*condition)
+            .values(last_seq=Call.last_seq + 1)
+            .returning(Call.last_seq, Call.queued_at)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if reserved is None:
+        return None
+    seq, queued_at = reserved
+    now = utcnow()  # after the increment, as in append_events: times follow seq order
+    offset_ms = max(0, int((now - queued_at).total_seconds() * 1000))
+    event = CallEvent(call_id=call_id, seq=seq, type=event_type, payload=payload, created_at=now, offset_ms=offset_ms)
+    to_message(event)  # the log must only ever hold messages the protocol can carry
+    session.add(event)
+    return event
+
+
 async def read_events(
     session: AsyncSession, call_id: str, after_seq: int = 0, limit: int | None = None
 ) -> Sequence[CallEvent]:
