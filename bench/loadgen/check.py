@@ -93,18 +93,19 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def _delays(tally: Tally, speaker: str, receiver: str, watched_only: bool = False) -> list[float]:
+def _delays(tally: Tally, speaker: str, receiver: str, following: dict[str, float] | None = None) -> list[float]:
+    """Send to arrival; with `following`, only lines sent once the receiver followed the call."""
     return [
         tally.arrived[(cid, receiver)] - sent.at
         for cid, sent in tally.sent.items()
         if sent.speaker == speaker and (cid, receiver) in tally.arrived
-        and (not watched_only or sent.at >= tally.watched.get(sent.call_id, float("inf")))
+        and (following is None or sent.at >= following.get(sent.call_id, float("inf")))
     ]
 
 
-def _watch_delays(tally: Tally) -> list[float]:
-    """From the call's start to a supervisor following it: the live-calls list, then the watch."""
-    return [at - tally.started[call_id] for call_id, at in tally.watched.items() if call_id in tally.started]
+def _following_delays(tally: Tally, following: dict[str, float]) -> list[float]:
+    """From the call's start (the customer heard `call_started`) to the receiver following it."""
+    return [at - tally.started[call_id] for call_id, at in following.items() if call_id in tally.started]
 
 
 def _ms(values: list[float]) -> str:
@@ -139,10 +140,15 @@ def summary(outcome: Outcome, log: dict[str, Any], instances: int) -> dict[str, 
             "customer_to_agent": _ms(_delays(tally, "customer", "agent")),
             "agent_to_customer": _ms(_delays(tally, "agent", "customer")),
             "customer_to_supervisor": _ms(_delays(tally, "customer", "supervisor")),
-            # Lines of calls the supervisor follows already; the rest wait for the watch below.
-            "customer_to_supervisor_watching": _ms(_delays(tally, "customer", "supervisor", watched_only=True)),
+            # Lines sent once the receiver follows the call (the agent's accept answered, the
+            # supervisor's watch answered); earlier lines wait for that, timed below.
+            "customer_to_agent_following": _ms(_delays(tally, "customer", "agent", tally.followed)),
+            "customer_to_supervisor_watching": _ms(_delays(tally, "customer", "supervisor", tally.watched)),
         },
-        "supervisor_watching_after_start_ms_p50_p95_max": _ms(_watch_delays(tally)),
+        "following_after_start_ms_p50_p95_max": {
+            "agent": _ms(_following_delays(tally, tally.followed)),
+            "supervisor": _ms(_following_delays(tally, tally.watched)),
+        },
         "speech_s": round(tally.audio_s),
         "finals_at_agent": tally.finals,
         "errors": dict(tally.errors),

@@ -51,6 +51,7 @@ class Tally:
     wrapped_up: set[str] = field(default_factory=set)
     started: dict[str, float] = field(default_factory=dict)  # call_id -> its customer heard `call_started`
     watched: dict[str, float] = field(default_factory=dict)  # call_id -> a supervisor's watch was answered
+    followed: dict[str, float] = field(default_factory=dict)  # call_id -> the agent's accept was answered (`resumed`)
     finals: int = 0  # final transcripts of streamed speech that reached the agent
     audio_s: float = 0.0  # seconds of speech streamed
     gaps: list[float] = field(default_factory=list)  # reconnect gaps: dropped until resumed

@@ -185,6 +185,8 @@ async def agent(crowd: Crowd, token: str) -> Link:
                 await link.send({"type": "wrap_up", "call_id": message["call_id"], "disposition": "resolved"})
         elif kind == "call_offer":
             await accept(message["call_id"])
+        elif kind == "resumed":
+            tally.followed.setdefault(message["call_id"], time.monotonic())
         elif kind == "chat" and message["speaker"] == "customer" and _even_line(message.get("client_id")):
             reply_id = f"a{message['client_id']}"
             tally.sent[reply_id] = Sent(time.monotonic(), message["call_id"], "agent", f"reply to {message['client_id']}")

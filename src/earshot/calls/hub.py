@@ -443,7 +443,8 @@ class CallHub:
                 seat.status = AgentStatus.in_call
                 tx.call_changed(call)
                 tx.seat_changed(seat)
-        await self._after_change()
+        # Nobody became free and nobody new waits: no matching, only the views (the queue moved up).
+        self._views_changed()
         log.info("call %s answered by %s", call_id, user.username)
 
     async def decline_offer(self, user: User, call_id: str) -> None:
@@ -736,6 +737,9 @@ class CallHub:
         async with self._lock, self._transaction() as tx:
             while (match := await next_match(tx.session)) is not None:
                 await self._offer(tx, *match)
+        self._views_changed()
+
+    def _views_changed(self) -> None:
         self._positions.request()
         self._live_calls.request()
 
